@@ -1,0 +1,59 @@
+//! The `cf` command line: parses arguments, dispatches to the libraries, sets the exit code.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// cf: columnar event processing for high-energy-physics analyses.
+#[derive(Parser)]
+#[command(name = "cf", version, about, long_about = None)]
+struct Cli {
+    /// Log verbosity: error, warn, info, debug or trace (or a tracing filter such as `cf_io=debug`).
+    #[arg(long, global = true, default_value = "warn", value_name = "LEVEL")]
+    log_level: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {}
+
+/// Exit code for a usage error or bad input (file, config, parameter).
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log_level);
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => report(&err),
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {}
+}
+
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Prints an error chain as one paragraph; a closed stdout (e.g. `cf inspect f | head`) is not an error.
+fn report(err: &anyhow::Error) -> ExitCode {
+    let broken_pipe = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("error: {err:#}");
+    ExitCode::from(EXIT_USAGE)
+}

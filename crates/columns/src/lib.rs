@@ -1,0 +1,2 @@
+//! Routes, column sets and Arrow kernels for event data.
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! Make-like task execution: typed parameters, targets written atomically, workflows and workers.
+#![deny(missing_docs)]

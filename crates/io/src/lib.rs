@@ -1,0 +1,2 @@
+//! Event files: Parquet and ROOT sources with column projection, overlays, and atomic Parquet output.
+#![deny(missing_docs)]
