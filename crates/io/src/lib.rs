@@ -1,2 +1,45 @@
-//! Event files: Parquet and ROOT sources with column projection, overlays, and atomic Parquet output.
+//! Event files: reading ROOT and Parquet with column projection, overlays, and atomic Parquet output.
+//!
+//! [`EventFile`] opens a NanoAOD ROOT file or a Parquet file (cf's nested layout, awkward's
+//! records, or flat NanoAOD names such as `Jet_pt`) and offers its columns as routes. Reading
+//! takes a [`cf_columns::ColumnSet`] and decodes only those columns, in batches of events.
+//! [`Overlay`] stacks the column files later steps wrote on top of their input events and reads
+//! them as one stream. [`EventWriter`] writes batches as ZSTD Parquet, atomically.
+//!
+//! # Example
+//!
+//! ```
+//! use cf_columns::{ColumnSet, Route};
+//! use cf_io::{EventFile, EventWriter};
+//!
+//! # let dir = tempfile::tempdir().unwrap();
+//! # let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/nanoaod");
+//! let input = EventFile::open(format!("{data}/nano_dy.root"))?;
+//! let columns = ColumnSet::parse(["Jet.{pt,eta}", "event"]).unwrap();
+//!
+//! let out = dir.path().join("events.parquet");
+//! let mut writer = EventWriter::try_new(&out)?;
+//! for events in input.read(&columns, 16)? {
+//!     writer.write(&events?)?;
+//! }
+//! assert_eq!(writer.finish()?, 40);
+//!
+//! let back = EventFile::open(&out)?;
+//! assert!(back.offers(&Route::parse("Jet.eta").unwrap()));
+//! # Ok::<(), cf_io::Error>(())
+//! ```
 #![deny(missing_docs)]
+
+mod error;
+mod overlay;
+mod parquet_source;
+mod root_source;
+mod source;
+mod writer;
+
+pub use error::{Error, Result};
+pub use overlay::Overlay;
+pub use parquet_source::{LAYOUT_KEY, NESTED_LAYOUT};
+pub use root_source::EVENTS_TREE;
+pub use source::{ColumnInfo, EventFile, EventStream, Format, DEFAULT_BATCH_SIZE};
+pub use writer::{EventWriter, DEFAULT_ROW_GROUP_SIZE};

@@ -1,0 +1,264 @@
+//! Parquet files as event sources, in cf's nested layout or with flat NanoAOD names.
+
+use std::fs::File;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, ListArray, RecordBatch, RecordBatchReader};
+use arrow_buffer::{OffsetBuffer, ScalarBuffer};
+use arrow_schema::{DataType, Field, Schema};
+use cf_columns::{Events, Route};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::arrow::ProjectionMask;
+
+use crate::error::{Error, Result};
+use crate::source::{ColumnInfo, EventStream};
+
+/// Key of the Parquet footer metadata entry that marks cf's nested layout.
+pub const LAYOUT_KEY: &str = "cf.layout";
+/// Value of [`LAYOUT_KEY`] for cf's layout: collections as lists of structs, groups as structs.
+pub const NESTED_LAYOUT: &str = "nested";
+
+#[derive(Debug)]
+pub(crate) struct ParquetSource {
+    path: PathBuf,
+    metadata: ArrowReaderMetadata,
+    nested: bool,
+    columns: Vec<ColumnInfo>,
+    /// Parquet leaf columns holding each entry of `columns`.
+    leaves: Vec<Range<usize>>,
+}
+
+impl ParquetSource {
+    pub(crate) fn open(path: &Path) -> Result<ParquetSource> {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+            .map_err(|e| Error::parquet(path, e))?;
+        let schema = metadata.schema().clone();
+        let marked = metadata
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .is_some_and(|kv| {
+                kv.iter()
+                    .any(|e| e.key == LAYOUT_KEY && e.value.as_deref() == Some(NESTED_LAYOUT))
+            });
+        // Files from awkward or cf carry records; flat NanoAOD-style files only lists and scalars.
+        let nested = marked
+            || schema.fields().iter().any(|f| {
+                is_record(f.data_type()) || list_item(f.data_type()).is_some_and(is_record)
+            });
+        let (columns, leaves) = if nested {
+            nested_columns(&schema)
+        } else {
+            flat_columns(&schema)
+        };
+        Ok(ParquetSource {
+            path: path.to_path_buf(),
+            metadata,
+            nested,
+            columns,
+            leaves,
+        })
+    }
+
+    pub(crate) fn num_events(&self) -> u64 {
+        self.metadata.metadata().file_metadata().num_rows().max(0) as u64
+    }
+
+    pub(crate) fn columns(&self) -> &[ColumnInfo] {
+        &self.columns
+    }
+
+    pub(crate) fn read(&self, picked: &[usize], batch_size: usize) -> Result<EventStream> {
+        let path = self.path.clone();
+        let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let leaves: Vec<usize> = picked
+            .iter()
+            .flat_map(|&i| self.leaves[i].clone())
+            .collect();
+        let builder =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone());
+        let mask = ProjectionMask::leaves(builder.parquet_schema(), leaves);
+        let reader = builder
+            .with_projection(mask)
+            .with_batch_size(batch_size)
+            .build()
+            .map_err(|e| Error::parquet(&path, e))?;
+        let routes: Vec<Route> = if self.nested {
+            Vec::new()
+        } else {
+            picked
+                .iter()
+                .map(|&i| self.columns[i].route.clone())
+                .collect()
+        };
+        let nested = self.nested;
+        let convert = move |batch: RecordBatch| -> Result<Events> {
+            if nested {
+                from_nested(&path, batch)
+            } else {
+                from_flat(&path, &routes, batch)
+            }
+        };
+        if self.num_events() == 0 {
+            let empty = RecordBatch::new_empty(reader.schema());
+            return Ok(Box::new(std::iter::once(convert(empty))));
+        }
+        let error_path = self.path.clone();
+        Ok(Box::new(reader.map(move |batch| {
+            let batch = batch.map_err(|e| Error::parquet(&error_path, e.into()))?;
+            convert(batch)
+        })))
+    }
+}
+
+fn is_record(data_type: &DataType) -> bool {
+    matches!(data_type, DataType::Struct(_))
+}
+
+fn list_item(data_type: &DataType) -> Option<&DataType> {
+    match data_type {
+        DataType::List(item) | DataType::LargeList(item) => Some(item.data_type()),
+        _ => None,
+    }
+}
+
+/// Number of Parquet leaf columns a field of this type occupies.
+fn count_leaves(data_type: &DataType) -> usize {
+    match data_type {
+        DataType::Struct(fields) => fields.iter().map(|f| count_leaves(f.data_type())).sum(),
+        DataType::List(item)
+        | DataType::LargeList(item)
+        | DataType::FixedSizeList(item, _)
+        | DataType::Map(item, _) => count_leaves(item.data_type()),
+        _ => 1,
+    }
+}
+
+/// The value type cf reads for a leaf, `None` for nested or unsupported types.
+fn readable(data_type: &DataType) -> Option<DataType> {
+    (data_type.is_primitive() || matches!(data_type, DataType::Boolean)).then(|| data_type.clone())
+}
+
+fn nested_columns(schema: &Schema) -> (Vec<ColumnInfo>, Vec<Range<usize>>) {
+    let mut columns = Vec::new();
+    let mut leaves = Vec::new();
+    let mut next = 0;
+    let mut push = |route: Route, data_type: &DataType, jagged: bool, next: &mut usize| {
+        let count = count_leaves(data_type);
+        columns.push(ColumnInfo {
+            name: route.to_string(),
+            route,
+            data_type: readable(data_type),
+            jagged,
+        });
+        leaves.push(*next..*next + count);
+        *next += count;
+    };
+    for field in schema.fields() {
+        let root = Route::new([field.name().as_str()]);
+        match (field.data_type(), list_item(field.data_type())) {
+            (DataType::Struct(children), _) => {
+                for child in children {
+                    push(
+                        root.child(child.name()),
+                        child.data_type(),
+                        false,
+                        &mut next,
+                    );
+                }
+            }
+            (_, Some(DataType::Struct(children))) => {
+                for child in children {
+                    push(root.child(child.name()), child.data_type(), true, &mut next);
+                }
+            }
+            (_, Some(item)) => push(root, item, true, &mut next),
+            (other, None) => push(root, other, false, &mut next),
+        }
+    }
+    (columns, leaves)
+}
+
+fn flat_columns(schema: &Schema) -> (Vec<ColumnInfo>, Vec<Range<usize>>) {
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let is_counter = |name: &str| {
+        name.strip_prefix('n').is_some_and(|counted| {
+            let prefix = format!("{counted}_");
+            schema
+                .fields()
+                .iter()
+                .any(|f| f.name().starts_with(&prefix) && list_item(f.data_type()).is_some())
+        })
+    };
+    let mut columns = Vec::new();
+    let mut leaves = Vec::new();
+    let mut next = 0;
+    for (field, name) in schema.fields().iter().zip(names) {
+        let count = count_leaves(field.data_type());
+        if !is_counter(name) {
+            let item = list_item(field.data_type());
+            columns.push(ColumnInfo {
+                route: Route::from_branch(name),
+                name: name.to_string(),
+                data_type: readable(item.unwrap_or(field.data_type())),
+                jagged: item.is_some(),
+            });
+            leaves.push(next..next + count);
+        }
+        next += count;
+    }
+    (columns, leaves)
+}
+
+fn from_nested(path: &Path, batch: RecordBatch) -> Result<Events> {
+    let mut events = Events::with_num_events(batch.num_rows());
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        let route = Route::new([field.name().as_str()]);
+        events
+            .set_column(&route, narrow_offsets(path, &route, column)?)
+            .map_err(|e| Error::columns(path, e))?;
+    }
+    Ok(events)
+}
+
+fn from_flat(path: &Path, routes: &[Route], batch: RecordBatch) -> Result<Events> {
+    let mut events = Events::with_num_events(batch.num_rows());
+    for (route, column) in routes.iter().zip(batch.columns()) {
+        events
+            .set_column(route, narrow_offsets(path, route, column)?)
+            .map_err(|e| Error::columns(path, e))?;
+    }
+    Ok(events)
+}
+
+/// cf works on lists with 32-bit offsets; pyarrow and awkward often write 64-bit ones.
+/// Only the offsets are rewritten, the values are shared.
+fn narrow_offsets(path: &Path, route: &Route, column: &ArrayRef) -> Result<ArrayRef> {
+    let DataType::LargeList(item) = column.data_type() else {
+        return Ok(column.clone());
+    };
+    let list = column.as_list::<i64>();
+    let offsets: Option<Vec<i32>> = list
+        .offsets()
+        .iter()
+        .map(|&o| i32::try_from(o).ok())
+        .collect();
+    let offsets = offsets.ok_or_else(|| Error::UnsupportedType {
+        path: path.to_path_buf(),
+        route: route.clone(),
+        found: "a list with more than 2^31 values in one batch".to_string(),
+    })?;
+    let item = Field::new(item.name(), item.data_type().clone(), item.is_nullable());
+    Ok(Arc::new(ListArray::new(
+        Arc::new(item),
+        OffsetBuffer::new(ScalarBuffer::from(offsets)),
+        list.values().clone(),
+        list.nulls().cloned(),
+    )))
+}
