@@ -24,8 +24,20 @@ impl RootSource {
     pub(crate) fn open(path: &Path) -> Result<RootSource> {
         let tree = RootFile::open(path)?.tree(EVENTS_TREE)?;
         // Counters are implied by the lists they count; exposing them would duplicate the
-        // collection lengths as columns.
-        let counters: HashSet<&str> = tree.branches().iter().filter_map(|b| b.counter()).collect();
+        // collection lengths as columns. Files with one counter per branch (`nMuon_pt`) still
+        // carry `nMuon`, which then counts nothing in the file's own terms.
+        let mut counters: HashSet<String> = tree
+            .branches()
+            .iter()
+            .filter_map(|b| b.counter().map(str::to_string))
+            .collect();
+        counters.extend(
+            tree.branches()
+                .iter()
+                .filter(|b| b.is_jagged())
+                .filter_map(|b| b.name().split_once('_'))
+                .map(|(collection, _)| format!("n{collection}")),
+        );
         let columns = tree
             .branches()
             .iter()
