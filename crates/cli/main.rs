@@ -2,7 +2,9 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+
+mod run;
 
 /// cf: columnar event processing for high-energy-physics analyses.
 #[derive(Parser)]
@@ -17,14 +19,29 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Run a task and whatever it requires that is not complete yet (`cf run <Task> --help`).
+    #[command(disable_help_flag = true)]
+    Run(run::RunArgs),
+    /// List the tasks that `cf run` knows.
+    Tasks,
+    /// Print a shell completion script.
+    Completion {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+}
 
 /// Exit code for a usage error or bad input (file, config, parameter).
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(&cli.log_level);
+    let log_level = match &cli.command {
+        Command::Run(args) => args.log_level().unwrap_or(cli.log_level),
+        _ => cli.log_level,
+    };
+    init_logging(&log_level);
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => report(&err),
@@ -32,7 +49,11 @@ fn main() -> ExitCode {
 }
 
 fn run(command: Command) -> anyhow::Result<()> {
-    match command {}
+    match command {
+        Command::Run(args) => run::run(args),
+        Command::Tasks => run::tasks(),
+        Command::Completion { shell } => run::completion(shell, &mut Cli::command()),
+    }
 }
 
 fn init_logging(level: &str) {
@@ -55,5 +76,9 @@ fn report(err: &anyhow::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     eprintln!("error: {err:#}");
-    ExitCode::from(EXIT_USAGE)
+    let code = err
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<cf_engine::Error>())
+        .map_or(EXIT_USAGE, cf_engine::Error::exit_code);
+    ExitCode::from(code)
 }

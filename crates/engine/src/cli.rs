@@ -236,7 +236,11 @@ pub fn run_command(registry: Arc<Registry>, argv: &[String]) -> Result<()> {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
             ) =>
         {
-            print!("{}", e.render().ansi());
+            if std::io::stdout().is_terminal() {
+                print!("{}", e.render().ansi());
+            } else {
+                print!("{}", e.render());
+            }
             return Ok(());
         }
         Err(e) => {

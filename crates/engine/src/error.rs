@@ -104,7 +104,7 @@ pub enum Error {
         count: usize,
     },
     /// A file-system operation failed.
-    #[error("{action} {path}: {source}")]
+    #[error("{action} {path}")]
     Io {
         /// What was being done ("reading", "renaming into place", ...).
         action: &'static str,
@@ -115,7 +115,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A file's content could not be decoded or encoded in the given format.
-    #[error("{format} in {path}: {source}")]
+    #[error("{format} in {path}")]
     Format {
         /// "json", "yaml" or "text".
         format: &'static str,
@@ -134,7 +134,7 @@ pub enum Error {
         path: String,
     },
     /// A task's own code (`requires`, `output`, `branch_map`) failed while the graph was built.
-    #[error("{task}: {source}")]
+    #[error("{task}")]
     Task {
         /// The task concerned.
         task: String,

@@ -507,8 +507,23 @@ impl Plan {
             .count();
         let complete = info.complete_before + done;
         let failed = info.selected - complete;
+        let branch_failed = self.nodes[i]
+            .deps
+            .iter()
+            .any(|&d| matches!(exec.state[d], State::Failed(_)));
+        let blocked_by = self.nodes[i]
+            .deps
+            .iter()
+            .find_map(|&d| match &exec.state[d] {
+                State::NotRun(dep) => Some(dep.clone()),
+                _ => None,
+            });
         if failed <= info.tolerance && complete >= info.acceptance {
             State::Ran
+        } else if let (false, Some(dep)) = (branch_failed, blocked_by) {
+            // No branch failed by itself: they were blocked (e.g. by a missing input), so the
+            // workflow is blocked too rather than failed.
+            State::NotRun(dep)
         } else {
             State::Failed(format!(
                 "{complete}/{} branches complete, {failed} failed or not run (acceptance {}, tolerance {})",
@@ -547,7 +562,7 @@ impl Plan {
         }
         let outcome = match self.run_locked(node, task, options) {
             Ok(state) => state,
-            Err(e) => State::Failed(format!("{e:#}")),
+            Err(e) => State::Failed(error_chain(&e)),
         };
         match &outcome {
             State::Failed(why) => tracing::error!("{} failed: {why}", node.label),
