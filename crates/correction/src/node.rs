@@ -519,7 +519,14 @@ impl<'r, 'f> Builder<'r, 'f> {
     fn edges(&mut self, json: &Json) -> Result<Edges> {
         match json {
             Json::Array(items) => {
-                let edges = self.numbers(items)?;
+                let edges = items
+                    .iter()
+                    .map(|item| match item.as_str() {
+                        Some("inf" | "+inf") => Ok(f64::INFINITY),
+                        Some("-inf") => Ok(f64::NEG_INFINITY),
+                        _ => self.reader.number(item),
+                    })
+                    .collect::<Result<Vec<f64>>>()?;
                 if edges.len() < 2 {
                     return Err(self.reader.invalid("a binning needs at least two edges"));
                 }

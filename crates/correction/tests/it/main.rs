@@ -1,5 +1,8 @@
 //! Integration tests of cf-correction against the reference correctionlib.
 
+mod columns;
+mod errors;
+mod interop;
 mod vectors;
 
 use std::path::PathBuf;
