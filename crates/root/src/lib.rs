@@ -1,2 +1,62 @@
-//! Reads TTree branches of ROOT files (NanoAOD) straight into Arrow arrays.
+//! Reads TTree branches of ROOT files (CMS NanoAOD) straight into Arrow arrays.
+//!
+//! A ROOT file is a set of *keys* (named, possibly compressed objects). A `TTree` key holds
+//! the tree's metadata: its branches, each with a leaf saying the value type and, for
+//! variable-length branches, the *counter* leaf (`nJet` for `Jet_pt`). The values themselves
+//! sit in *baskets*: compressed blocks of consecutive entries of one branch, stored as keys of
+//! their own or, when a file was closed with baskets in memory, inside the tree metadata.
+//!
+//! [`RootFile`] opens a file (reading with `pread`, so the handle is cheap and shareable),
+//! [`Tree`] describes a tree and decodes entry ranges of the branches you name, and only the
+//! baskets those branches need for those entries are read and decompressed (ZLIB, LZMA, LZ4,
+//! ZSTD or uncompressed), in parallel.
+//!
+//! | branch | Arrow array |
+//! |---|---|
+//! | flat number (`float`, `int32_t`, ...) | `PrimitiveArray` without nulls |
+//! | flat `bool` | `BooleanArray` |
+//! | jagged (`float[]` with counter `nJet`) | `ListArray` (`i32` offsets, non-null field `item`) |
+//!
+//! Strings, objects and fixed-size arrays are listed with [`LeafType::Unsupported`]; asking to
+//! read them is [`Error::UnsupportedType`].
+//!
+//! # Example
+//!
+//! ```
+//! use arrow_array::{cast::AsArray, types::Float32Type, Array};
+//! use cf_root::RootFile;
+//!
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/nanoaod/nano_dy.root");
+//! let file = RootFile::open(path)?;
+//! let tree = file.tree("Events")?;
+//! assert_eq!(tree.branch("Jet_pt").and_then(|b| b.counter()), Some("nJet"));
+//!
+//! // The first 10 events of two columns; jagged columns are lists.
+//! let arrays = tree.read(&["nJet", "Jet_pt"], 0..10)?;
+//! let jets = arrays[1].as_list::<i32>();
+//! assert_eq!(jets.len(), 10);
+//! let first_event_pt = jets.value(0);
+//! let pt = first_event_pt.as_primitive::<Float32Type>();
+//! println!("event 0 has {} jets, leading pt {:?}", pt.len(), pt.values().first());
+//!
+//! // The whole tree in chunks of 16 events, decoded ahead on a background thread.
+//! let mut seen = 0;
+//! for chunk in tree.chunks(&["Jet_pt"], 16)? {
+//!     seen += chunk?.arrays[0].len() as u64;
+//! }
+//! assert_eq!(seen, tree.num_entries());
+//! # Ok::<(), cf_root::Error>(())
+//! ```
 #![deny(missing_docs)]
+
+mod compress;
+mod cursor;
+mod decode;
+mod error;
+mod file;
+mod streamer;
+mod tree;
+
+pub use error::{Error, Result};
+pub use file::{KeyInfo, RootFile};
+pub use tree::{Branch, Chunk, Chunks, LeafType, Tree};
