@@ -26,6 +26,15 @@ pub(crate) fn decompress(input: &[u8], objlen: usize) -> Parse<Vec<u8>> {
     if input.len() == objlen {
         return Ok(input.to_vec());
     }
+    // Each block inflates to at most 2^24 - 1 bytes and takes at least a 9-byte header, which
+    // bounds what an honest size can be; a corrupt size must not trigger a huge allocation.
+    let max = (input.len() / HEADER).saturating_mul((1 << 24) - 1);
+    if objlen > max {
+        return Err(format!(
+            "object claims {objlen} bytes, more than {} compressed bytes can hold",
+            input.len()
+        ));
+    }
     let mut out = vec![0u8; objlen];
     let mut filled = 0;
     let mut rest = input;

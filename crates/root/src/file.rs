@@ -204,6 +204,17 @@ fn read_top_keys(src: &Source) -> Result<Vec<Key>> {
             file: src.path.clone(),
         });
     }
+    // The fields read below take at most 44 bytes (64-bit layout), the UUID after them more.
+    const MIN_HEADER: u64 = 64;
+    if src.len < MIN_HEADER {
+        return Err(Error::Truncated {
+            file: src.path.clone(),
+            what: "file header".to_string(),
+            offset: 0,
+            end: MIN_HEADER,
+            file_len: src.len,
+        });
+    }
     let header = |e: String| src.malformed("file header", e);
     let mut c = Cursor::new(&head, 0);
     c.skip(4).map_err(header)?;

@@ -182,10 +182,11 @@ impl Branch {
     fn from_raw(raw: RawBranch, tree_entries: u64, out: &mut Vec<Branch>) -> Parse<()> {
         let (leaf_type, counter) = match raw.leaves.as_slice() {
             [leaf] if leaf.len == 1 => (LeafType::of_leaf(leaf), leaf.count.clone()),
-            [leaf] => (
-                LeafType::Unsupported(format!("{}[{}]", leaf.class, leaf.len)),
-                leaf.count.clone(),
-            ),
+            [leaf] => {
+                let base = LeafType::of_leaf(leaf);
+                let name = format!("{}[{}]", base.type_name(), leaf.len);
+                (LeafType::Unsupported(name), leaf.count.clone())
+            }
             [] => (LeafType::Unsupported(raw.class.clone()), None),
             _ => (LeafType::Unsupported("leaf list".to_string()), None),
         };
