@@ -1,0 +1,161 @@
+//! Each axis type: bin lookup, flow bins, NaN, the last-edge option, growth.
+
+use arrow_array::{Float64Array, Int64Array, StringArray};
+use cf_hist::{Axis, AxisKind, Histogram, Storage};
+
+fn fill_counts(axis: Axis, x: &dyn arrow_array::Array) -> Vec<f64> {
+    let mut h = Histogram::new(vec![axis], Storage::Count);
+    h.fill(&[x], None).unwrap();
+    h.values()
+}
+
+#[test]
+fn regular_bins_and_flow() {
+    let x = Float64Array::from(vec![
+        -0.1,
+        0.0,
+        0.49,
+        0.5,
+        1.99,
+        2.0,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ]);
+    let axis = Axis::regular(4, 0.0, 2.0).unwrap();
+    assert_eq!(axis.extent(), 6);
+    // underflow, 4 bins, overflow; NaN goes to overflow as in boost-histogram.
+    assert_eq!(
+        fill_counts(axis.clone(), &x),
+        vec![2.0, 2.0, 1.0, 0.0, 1.0, 3.0]
+    );
+    let no_flow = axis.clone().with_flow(false);
+    assert_eq!(no_flow.extent(), 4);
+    assert_eq!(fill_counts(no_flow, &x), vec![2.0, 1.0, 0.0, 1.0]);
+    let only_over = axis.with_underflow(false);
+    assert_eq!(fill_counts(only_over, &x), vec![2.0, 1.0, 0.0, 1.0, 3.0]);
+}
+
+#[test]
+fn last_edge_inclusive_counts_upper_edge_in_last_bin() {
+    let x = Float64Array::from(vec![2.0, 2.0, 3.0]);
+    let axis = Axis::regular(2, 0.0, 2.0).unwrap();
+    assert_eq!(fill_counts(axis.clone(), &x), vec![0.0, 0.0, 0.0, 3.0]);
+    assert_eq!(
+        fill_counts(axis.with_last_edge_inclusive(true), &x),
+        vec![0.0, 0.0, 2.0, 1.0]
+    );
+    let var = Axis::variable(vec![0.0, 1.0, 5.0])
+        .unwrap()
+        .with_last_edge_inclusive(true);
+    assert_eq!(fill_counts(var, &x), vec![0.0, 0.0, 3.0, 0.0]);
+}
+
+#[test]
+fn variable_axis_uses_edges() {
+    let axis = Axis::variable(vec![0.0, 1.0, 10.0, 100.0]).unwrap();
+    let x = Float64Array::from(vec![-1.0, 0.0, 0.99, 1.0, 50.0, 100.0, f64::NAN]);
+    assert_eq!(fill_counts(axis.clone(), &x), vec![1.0, 2.0, 1.0, 1.0, 2.0]);
+    assert_eq!(axis.edges().unwrap(), vec![0.0, 1.0, 10.0, 100.0]);
+    assert!(Axis::variable(vec![0.0, 0.0, 1.0]).is_err());
+    assert!(Axis::variable(vec![1.0]).is_err());
+}
+
+#[test]
+fn integer_axis_takes_ints_and_floors_floats() {
+    let axis = Axis::integer(-1, 2).unwrap();
+    let ints = Int64Array::from(vec![-2, -1, 0, 1, 1, 2, 7]);
+    assert_eq!(
+        fill_counts(axis.clone(), &ints),
+        vec![1.0, 1.0, 1.0, 2.0, 2.0]
+    );
+    let floats = Float64Array::from(vec![-0.5, 0.5, 1.9, f64::NAN]);
+    assert_eq!(
+        fill_counts(axis.clone(), &floats),
+        vec![0.0, 1.0, 1.0, 1.0, 1.0]
+    );
+    assert_eq!(axis.edges().unwrap(), vec![-1.0, 0.0, 1.0, 2.0]);
+    assert!(Axis::integer(3, 3).is_err());
+}
+
+#[test]
+fn int_category_in_listed_order_with_other_bin() {
+    let axis = Axis::int_category([10, 3, 7]).unwrap();
+    let ids = Int64Array::from(vec![3, 3, 7, 10, 99, -5]);
+    assert_eq!(fill_counts(axis.clone(), &ids), vec![1.0, 2.0, 1.0, 2.0]);
+    assert_eq!(
+        fill_counts(axis.with_flow(false), &ids),
+        vec![1.0, 2.0, 1.0]
+    );
+    assert!(Axis::int_category([1, 1]).is_err());
+}
+
+#[test]
+fn int_category_with_wide_range_uses_lookup() {
+    let axis = Axis::int_category([i64::MIN + 1, 0, 1 << 40]).unwrap();
+    let ids = Int64Array::from(vec![1 << 40, i64::MIN + 1, 5]);
+    assert_eq!(fill_counts(axis, &ids), vec![1.0, 0.0, 1.0, 1.0]);
+}
+
+#[test]
+fn str_category_and_growth() {
+    let axis = Axis::str_category(["ee", "mumu"])
+        .unwrap()
+        .with_name("channel");
+    let s = StringArray::from(vec!["mumu", "emu", "ee", "mumu"]);
+    assert_eq!(fill_counts(axis.clone(), &s), vec![1.0, 2.0, 1.0]);
+
+    let mut h = Histogram::new(vec![axis.with_growth(true)], Storage::Count);
+    h.fill(&[&s], None).unwrap();
+    assert_eq!(
+        h.axes()[0].kind(),
+        &AxisKind::StrCategory {
+            categories: vec!["ee".into(), "mumu".into(), "emu".into()]
+        }
+    );
+    assert_eq!(h.values(), vec![1.0, 2.0, 1.0]);
+    h.fill(&[&StringArray::from(vec!["tautau", "ee"])], None)
+        .unwrap();
+    assert_eq!(h.values(), vec![2.0, 2.0, 1.0, 1.0]);
+}
+
+#[test]
+fn growing_int_category_keeps_existing_bins() {
+    let axis = Axis::int_category(Vec::<i64>::new())
+        .unwrap()
+        .with_growth(true);
+    let mut h = Histogram::new(
+        vec![axis, Axis::regular(2, 0.0, 2.0).unwrap()],
+        Storage::Weight,
+    );
+    let ids = Int64Array::from(vec![5, 2, 5]);
+    let x = Float64Array::from(vec![0.5, 1.5, 1.5]);
+    h.fill(&[&ids, &x], None).unwrap();
+    h.fill(
+        &[
+            &Int64Array::from(vec![9, 2]),
+            &Float64Array::from(vec![0.5, 0.5]),
+        ],
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        h.axes()[0].kind(),
+        &AxisKind::IntCategory {
+            categories: vec![5, 2, 9]
+        }
+    );
+    // Each category row: underflow, 2 bins, overflow.
+    assert_eq!(
+        h.values(),
+        vec![0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+    );
+}
+
+#[test]
+fn invalid_axes_are_errors() {
+    assert!(Axis::regular(0, 0.0, 1.0).is_err());
+    assert!(Axis::regular(3, 1.0, 1.0).is_err());
+    assert!(Axis::regular(3, 0.0, f64::NAN).is_err());
+    assert!(Axis::str_category(["a", "a"]).is_err());
+}
