@@ -115,10 +115,35 @@ pub(crate) enum Expr {
     Binary(BinaryOp, ExprId, ExprId),
 }
 
-/// The expression nodes of all formulas of one correction.
+/// The deepest evaluation stack a formula may need; real formulas stay far below.
+const MAX_STACK: usize = 32;
+
+/// One instruction of a compiled formula, run on a value stack. A binary operation whose
+/// right operand is a leaf reads the leaf directly, saving a push and a pop.
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    PushLiteral(f64),
+    PushVariable(u32),
+    PushParameter(u32),
+    Unary(UnaryOp),
+    Binary(BinaryOp),
+    BinaryLiteral(BinaryOp, f64),
+    BinaryVariable(BinaryOp, u32),
+    BinaryParameter(BinaryOp, u32),
+}
+
+/// A compiled formula: a range of instructions in its [`Exprs`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Program {
+    start: u32,
+    len: u32,
+}
+
+/// The formulas of one correction: a parse tree while parsing, then postfix instructions.
 #[derive(Debug, Default)]
 pub(crate) struct Exprs {
     nodes: Vec<Expr>,
+    code: Vec<Op>,
 }
 
 /// How `[i]` parameters are resolved while parsing.
@@ -129,16 +154,16 @@ pub(crate) enum Params<'a> {
     Generic,
 }
 
-/// A parsed formula: its root and the number of parameters it reads.
+/// A parsed and compiled formula and the number of parameters it reads.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Parsed {
-    pub(crate) root: ExprId,
+    pub(crate) program: Program,
     /// One more than the largest generic parameter index used (0 if none).
     pub(crate) parameters_used: usize,
 }
 
 impl Exprs {
-    /// Parses `text`; `variables[i]` is the input index of formula variable `i`.
+    /// Parses and compiles `text`; `variables[i]` is the input index of formula variable `i`.
     /// Errors are a human-readable description including the position.
     pub(crate) fn parse(
         &mut self,
@@ -146,6 +171,7 @@ impl Exprs {
         variables: &[u32],
         params: Params<'_>,
     ) -> Result<Parsed, String> {
+        self.nodes.clear();
         let mut parser = Parser {
             text: text.as_bytes(),
             pos: 0,
@@ -159,35 +185,115 @@ impl Exprs {
         if parser.pos != parser.text.len() {
             return Err(parser.error("unexpected character"));
         }
+        let parameters_used = parser.parameters_used;
+        let start = self.code.len();
+        let mut depth = 0;
+        let mut max_depth = 0;
+        self.emit(root, &mut depth, &mut max_depth);
+        if max_depth > MAX_STACK {
+            return Err(format!(
+                "formula nests too deeply (needs {max_depth} stack slots, at most {MAX_STACK} are supported)"
+            ));
+        }
+        let program = Program {
+            start: u32::try_from(start).map_err(|_| "too many formula instructions".to_owned())?,
+            len: u32::try_from(self.code.len() - start)
+                .map_err(|_| "too many formula instructions".to_owned())?,
+        };
         Ok(Parsed {
-            root,
-            parameters_used: parser.parameters_used,
+            program,
+            parameters_used,
         })
     }
 
     fn push(&mut self, expr: Expr) -> ExprId {
         self.nodes.push(expr);
-        // Formulas with more than 2^32 nodes cannot come from a file that fits in memory.
+        // A formula with more than 2^32 nodes cannot come from a file that fits in memory.
         (self.nodes.len() - 1) as ExprId
     }
 
-    /// Evaluates the expression rooted at `id`.
-    pub(crate) fn eval(&self, id: ExprId, values: &[Value<'_>], params: &[f64]) -> f64 {
+    /// Appends the postfix code of `id`, tracking the stack depth it reaches.
+    fn emit(&mut self, id: ExprId, depth: &mut usize, max_depth: &mut usize) {
+        let push = |code: &mut Vec<Op>, op: Op, depth: &mut usize, max: &mut usize| {
+            code.push(op);
+            match op {
+                Op::PushLiteral(_) | Op::PushVariable(_) | Op::PushParameter(_) => {
+                    *depth += 1;
+                    *max = (*max).max(*depth);
+                }
+                Op::Binary(_) => *depth -= 1,
+                _ => {}
+            }
+        };
         match self.nodes[id as usize] {
-            Expr::Literal(v) => v,
-            Expr::Variable(i) => match values[i as usize] {
-                Value::Real(v) => v,
-                Value::Int(v) => v as f64,
-                Value::Str(_) => f64::NAN,
-            },
-            Expr::Parameter(i) => params.get(i as usize).copied().unwrap_or(f64::NAN),
-            Expr::Unary(op, arg) => unary(op, self.eval(arg, values, params)),
+            Expr::Literal(v) => push(&mut self.code, Op::PushLiteral(v), depth, max_depth),
+            Expr::Variable(i) => push(&mut self.code, Op::PushVariable(i), depth, max_depth),
+            Expr::Parameter(i) => push(&mut self.code, Op::PushParameter(i), depth, max_depth),
+            Expr::Unary(op, arg) => {
+                self.emit(arg, depth, max_depth);
+                push(&mut self.code, Op::Unary(op), depth, max_depth);
+            }
             Expr::Binary(op, left, right) => {
-                let left = self.eval(left, values, params);
-                let right = self.eval(right, values, params);
-                binary(op, left, right)
+                self.emit(left, depth, max_depth);
+                let fused = match self.nodes[right as usize] {
+                    Expr::Literal(v) => Some(Op::BinaryLiteral(op, v)),
+                    Expr::Variable(i) => Some(Op::BinaryVariable(op, i)),
+                    Expr::Parameter(i) => Some(Op::BinaryParameter(op, i)),
+                    _ => None,
+                };
+                match fused {
+                    Some(fused) => push(&mut self.code, fused, depth, max_depth),
+                    None => {
+                        self.emit(right, depth, max_depth);
+                        push(&mut self.code, Op::Binary(op), depth, max_depth);
+                    }
+                }
             }
         }
+    }
+
+    /// Runs a compiled formula.
+    pub(crate) fn run(&self, program: Program, values: &[Value<'_>], params: &[f64]) -> f64 {
+        let start = program.start as usize;
+        let code = &self.code[start..start + program.len as usize];
+        let variable = |i: u32| match values[i as usize] {
+            Value::Real(v) => v,
+            Value::Int(v) => v as f64,
+            Value::Str(_) => f64::NAN,
+        };
+        let parameter = |i: u32| params.get(i as usize).copied().unwrap_or(f64::NAN);
+        let mut stack = [0.0f64; MAX_STACK];
+        // `top` is the number of values on the stack; compilation bounds it by MAX_STACK.
+        let mut top = 0usize;
+        for op in code {
+            match *op {
+                Op::PushLiteral(v) => {
+                    stack[top] = v;
+                    top += 1;
+                }
+                Op::PushVariable(i) => {
+                    stack[top] = variable(i);
+                    top += 1;
+                }
+                Op::PushParameter(i) => {
+                    stack[top] = parameter(i);
+                    top += 1;
+                }
+                Op::Unary(op) => stack[top - 1] = unary(op, stack[top - 1]),
+                Op::Binary(op) => {
+                    top -= 1;
+                    stack[top - 1] = binary(op, stack[top - 1], stack[top]);
+                }
+                Op::BinaryLiteral(op, v) => stack[top - 1] = binary(op, stack[top - 1], v),
+                Op::BinaryVariable(op, i) => {
+                    stack[top - 1] = binary(op, stack[top - 1], variable(i));
+                }
+                Op::BinaryParameter(op, i) => {
+                    stack[top - 1] = binary(op, stack[top - 1], parameter(i));
+                }
+            }
+        }
+        stack[0]
     }
 }
 
@@ -544,7 +650,7 @@ mod tests {
         let variables: Vec<u32> = (0..vars.len() as u32).collect();
         let parsed = exprs.parse(text, &variables, Params::Bind(params)).unwrap();
         let values: Vec<Value> = vars.iter().map(|&v| Value::Real(v)).collect();
-        exprs.eval(parsed.root, &values, &[])
+        exprs.run(parsed.program, &values, &[])
     }
 
     #[test]

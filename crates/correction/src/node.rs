@@ -5,7 +5,7 @@
 use serde_json::{Map, Value as Json};
 
 use crate::error::Result;
-use crate::formula::{ExprId, Exprs, Params};
+use crate::formula::{Exprs, Params, Program};
 use crate::hashprng::{xxh64_words, Pcg32};
 use crate::json::{self, Reader, Seg};
 use crate::{InputType, Value, Variable};
@@ -86,10 +86,10 @@ pub(crate) enum Node {
         default: Option<NodeId>,
     },
     Formula {
-        root: ExprId,
+        program: Program,
     },
     FormulaRef {
-        root: ExprId,
+        program: Program,
         params: Box<[f64]>,
     },
     Transform {
@@ -141,7 +141,7 @@ fn number(value: Value<'_>) -> f64 {
 /// The bin of `value`, or the number of bins to mean "the flow node".
 // Negated comparisons spell out how NaN is placed, as the reference's comparisons place it.
 #[allow(clippy::neg_cmp_op_on_partial_ord)]
-#[inline]
+#[inline(always)]
 fn find_bin(edges: &Edges, flow: Flow, mut value: f64, input: u32) -> Result<usize, Fault> {
     let out_of_range = move |above| Fault::OutOfRange {
         input,
@@ -254,8 +254,8 @@ impl Tree {
                     None => Err(Fault::UnknownStr { input: *input }),
                 }
             }
-            Node::Formula { root } => Ok(self.exprs.eval(*root, values, &[])),
-            Node::FormulaRef { root, params } => Ok(self.exprs.eval(*root, values, params)),
+            Node::Formula { program } => Ok(self.exprs.run(*program, values, &[])),
+            Node::FormulaRef { program, params } => Ok(self.exprs.run(*program, values, params)),
             Node::Transform {
                 input,
                 rule,
@@ -310,7 +310,7 @@ pub(crate) struct Builder<'r, 'f> {
     nodes: Vec<Node>,
     exprs: Exprs,
     /// Generic formulas: root and number of parameters read.
-    generic: Vec<(ExprId, usize)>,
+    generic: Vec<(Program, usize)>,
 }
 
 impl<'r, 'f> Builder<'r, 'f> {
@@ -366,12 +366,12 @@ impl<'r, 'f> Builder<'r, 'f> {
     /// Parses a generic formula of `generic_formulas` (parameters left as slots).
     pub(crate) fn generic_formula(&mut self, json: &Json) -> Result<()> {
         let obj = self.reader.object(json)?;
-        let (root, used) = self.formula(obj, Params::Generic)?;
-        self.generic.push((root, used));
+        let (program, used) = self.formula(obj, Params::Generic)?;
+        self.generic.push((program, used));
         Ok(())
     }
 
-    fn formula(&mut self, obj: &Map<String, Json>, params: Params<'_>) -> Result<(ExprId, usize)> {
+    fn formula(&mut self, obj: &Map<String, Json>, params: Params<'_>) -> Result<(Program, usize)> {
         let expression = self.reader.string(obj, "expression")?;
         match self.reader.string(obj, "parser")? {
             "TFormula" => {}
@@ -404,7 +404,7 @@ impl<'r, 'f> Builder<'r, 'f> {
             .exprs
             .parse(expression, &variables, params)
             .map_err(|problem| self.reader.invalid(problem))?;
-        Ok((parsed.root, parsed.parameters_used))
+        Ok((parsed.program, parsed.parameters_used))
     }
 
     fn numbers(&mut self, items: &[Json]) -> Result<Vec<f64>> {
@@ -426,12 +426,12 @@ impl<'r, 'f> Builder<'r, 'f> {
                     Some(items) => self.numbers(items)?,
                     None => Vec::new(),
                 };
-                let (root, _) = self.formula(obj, Params::Bind(&params))?;
-                Node::Formula { root }
+                let (program, _) = self.formula(obj, Params::Bind(&params))?;
+                Node::Formula { program }
             }
             "formularef" => {
                 let index = self.reader.integer(obj, "index")?;
-                let &(root, used) = usize::try_from(index)
+                let &(program, used) = usize::try_from(index)
                     .ok()
                     .and_then(|i| self.generic.get(i))
                     .ok_or_else(|| {
@@ -449,7 +449,7 @@ impl<'r, 'f> Builder<'r, 'f> {
                     )));
                 }
                 Node::FormulaRef {
-                    root,
+                    program,
                     params: params.into(),
                 }
             }
