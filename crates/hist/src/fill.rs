@@ -25,6 +25,9 @@ pub const BLOCK_EVENTS: usize = 1 << 15;
 
 const INVALID: usize = usize::MAX;
 
+/// Memory budget for the partial sums of one parallel wave of blocks.
+const WAVE_BYTES: usize = 64 << 20;
+
 /// A flat view of numeric or string values.
 #[derive(Clone, Copy)]
 enum Values<'a> {
@@ -140,9 +143,9 @@ fn flat_values<'a>(array: &'a dyn Array, axis: &str, strings: bool) -> Result<Va
 }
 
 fn column<'a>(array: &'a dyn Array, axis: &str, strings: bool) -> Result<Col<'a>> {
-    fn list<'a, O: OffsetSizeTrait>(
-        l: &'a GenericListArray<O>,
-    ) -> (&'a dyn Array, &'a [O], Option<&'a NullBuffer>) {
+    fn list<O: OffsetSizeTrait>(
+        l: &GenericListArray<O>,
+    ) -> (&dyn Array, &[O], Option<&NullBuffer>) {
         (l.values().as_ref(), l.offsets(), l.nulls())
     }
     match array.data_type() {
@@ -220,7 +223,6 @@ enum Entries {
 }
 
 struct AxisInput<'a> {
-    name: &'a str,
     ix: Indexer<'a>,
     col: Col<'a>,
     stride: usize,
@@ -312,7 +314,6 @@ impl Histogram {
             .zip(&cols)
             .zip(&st)
             .map(|((a, c), s)| AxisInput {
-                name: &a.name,
                 ix: Indexer::new(a),
                 col: *c,
                 stride: *s,
@@ -367,13 +368,12 @@ impl Histogram {
 
     /// Adds unseen categories of growing axes, in order of first appearance.
     fn grow(&mut self, cols: &[Col<'_>], n: usize) {
-        for k in 0..self.axes.len() {
+        for (k, col) in cols.iter().enumerate() {
             if !self.axes[k].growth {
                 continue;
             }
-            let col = &cols[k];
-            let (start, end) = match col.list {
-                Some(_) if n > 0 => (col.range(0).0, col.range(n - 1).1),
+            let (start, end) = match &col.list {
+                Some((offsets, _)) if n > 0 => (offsets.range(0).0, offsets.range(n - 1).1),
                 Some(_) => (0, 0),
                 None => (0, n),
             };
@@ -422,30 +422,39 @@ impl Histogram {
                 .pending
                 .take()
                 .unwrap_or_else(|| Bins::zeros(plan.nbins, plan.storage));
-            plan.fill_block(0, take, &mut part);
+            plan.fill_block(0, take, &mut part, &mut Vec::new());
             done = take;
             self.events += take as u64;
-            if self.events % block == 0 {
+            if self.events.is_multiple_of(block) {
                 self.bins.add_assign(&part);
             } else {
                 self.pending = Some(part);
             }
         }
         let full = (n - done) / BLOCK_EVENTS;
-        let wave = rayon::current_num_threads().max(1) * 4;
+        // Blocks are summed in parallel a wave at a time and added in block order. Partial
+        // sums and index buffers are reused across waves: allocating them per block costs
+        // page faults that stop two threads from scaling.
+        let threads = rayon::current_num_threads().max(1);
+        let per_part = plan.nbins.max(1) * 16;
+        let wave = (WAVE_BYTES / per_part)
+            .clamp(threads, threads * 16)
+            .min(full.max(1));
+        let mut parts: Vec<(Bins, Vec<usize>)> = (0..wave)
+            .map(|_| (Bins::zeros(plan.nbins, plan.storage), Vec::new()))
+            .collect();
         let mut b = 0;
         while b < full {
             let m = wave.min(full - b);
-            let parts: Vec<Bins> = (0..m)
-                .into_par_iter()
-                .map(|i| {
+            parts[..m]
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(i, (part, lin))| {
                     let s = done + (b + i) * BLOCK_EVENTS;
-                    let mut part = Bins::zeros(plan.nbins, plan.storage);
-                    plan.fill_block(s, s + BLOCK_EVENTS, &mut part);
-                    part
-                })
-                .collect();
-            for part in &parts {
+                    part.clear();
+                    plan.fill_block(s, s + BLOCK_EVENTS, part, lin);
+                });
+            for (part, _) in &parts[..m] {
                 self.bins.add_assign(part);
             }
             b += m;
@@ -454,7 +463,7 @@ impl Histogram {
         self.events += (full * BLOCK_EVENTS) as u64;
         if done < n {
             let mut part = Bins::zeros(plan.nbins, plan.storage);
-            plan.fill_block(done, n, &mut part);
+            plan.fill_block(done, n, &mut part, &mut Vec::new());
             self.pending = Some(part);
             self.events += (n - done) as u64;
         }
@@ -508,7 +517,7 @@ fn combine(l: &mut usize, bin: Option<usize>, stride: usize) {
 
 impl Plan<'_> {
     /// Sums events `e0..e1` into `out`, strictly in entry order.
-    fn fill_block(&self, e0: usize, e1: usize, out: &mut Bins) {
+    fn fill_block(&self, e0: usize, e1: usize, out: &mut Bins, lin: &mut Vec<usize>) {
         let mut entries = match &self.zipped_ref {
             None => Entries::Flat { e0 },
             Some(r) => {
@@ -527,14 +536,15 @@ impl Plan<'_> {
             Entries::Flat { .. } => e1 - e0,
             Entries::Listed { ev, .. } => ev.len(),
         };
-        let mut lin = vec![0usize; len];
+        lin.clear();
+        lin.resize(len, 0);
         for input in self.inputs.iter().filter(|i| !i.product) {
             match &input.ix {
-                Indexer::Regular(f) => pass(f, input, &entries, &mut lin),
-                Indexer::Variable(f) => pass(f, input, &entries, &mut lin),
-                Indexer::Integer(f) => pass(f, input, &entries, &mut lin),
-                Indexer::IntCategory(f) => pass(f, input, &entries, &mut lin),
-                Indexer::StrCategory(f) => pass(f, input, &entries, &mut lin),
+                Indexer::Regular(f) => pass(f, input, &entries, lin),
+                Indexer::Variable(f) => pass(f, input, &entries, lin),
+                Indexer::Integer(f) => pass(f, input, &entries, lin),
+                Indexer::IntCategory(f) => pass(f, input, &entries, lin),
+                Indexer::StrCategory(f) => pass(f, input, &entries, lin),
             }
         }
         for input in self.inputs.iter().filter(|i| i.product) {
@@ -565,9 +575,9 @@ impl Plan<'_> {
                 ev: new_ev,
                 j: new_j,
             };
-            lin = new_lin;
+            *lin = new_lin;
         }
-        scatter(self, &entries, &lin, out);
+        scatter(self, &entries, lin, out);
     }
 }
 
@@ -641,7 +651,6 @@ fn pass<F: Find>(f: &F, input: &AxisInput<'_>, entries: &Entries, lin: &mut [usi
             }, ())
         }
     }
-    let _ = input.name;
 }
 
 fn bin_at_find<F: Find>(f: &F, col: Col<'_>, p: usize) -> Option<usize> {

@@ -45,6 +45,13 @@ impl Bins {
         }
     }
 
+    pub(crate) fn clear(&mut self) {
+        self.values.fill(0.0);
+        if let Some(v) = &mut self.variances {
+            v.fill(0.0);
+        }
+    }
+
     pub(crate) fn add_assign(&mut self, other: &Bins) {
         for (a, b) in self.values.iter_mut().zip(&other.values) {
             *a += b;
@@ -308,9 +315,11 @@ impl Histogram {
         let old_shape = self.shape();
         self.axes[k] = new_axis;
         let new_shape = self.shape();
-        let relayout = |bins: &Bins| relayout(bins, &old_shape, &new_shape, k, &map);
-        self.bins = relayout(&self.bins);
-        self.pending = self.pending.as_ref().map(relayout);
+        self.bins = relayout(&self.bins, &old_shape, &new_shape, k, &map);
+        self.pending = self
+            .pending
+            .as_ref()
+            .map(|p| relayout(p, &old_shape, &new_shape, k, &map));
     }
 
     /// Sums over every axis not listed; the result has the listed axes in the given order.
@@ -424,7 +433,7 @@ impl Histogram {
         if a.is_category() {
             return Err(bad("category axes have no neighbouring bins".into()));
         }
-        if factor == 0 || a.bins() % factor != 0 {
+        if factor == 0 || !a.bins().is_multiple_of(factor) {
             return Err(bad(format!(
                 "{} bins are not divisible by {factor}",
                 a.bins()

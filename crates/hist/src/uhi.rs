@@ -18,9 +18,7 @@ use crate::histogram::{Bins, Histogram, Storage};
 fn nested(data: &[f64], shape: &[usize], as_int: bool) -> Value {
     match shape.split_first() {
         None => number(data.first().copied().unwrap_or(0.0), as_int),
-        Some((_, rest)) if rest.is_empty() => {
-            Value::Array(data.iter().map(|v| number(*v, as_int)).collect())
-        }
+        Some((_, [])) => Value::Array(data.iter().map(|v| number(*v, as_int)).collect()),
         Some((&n, rest)) => {
             let inner: usize = rest.iter().product();
             Value::Array(
