@@ -95,7 +95,7 @@ fn temporaries(dir: &Path) -> Vec<String> {
         .map(|entries| {
             entries
                 .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .filter(|n| n.contains(".cf-tmp-"))
+                .filter(|n| n.contains(".cf-tmp"))
                 .collect()
         })
         .unwrap_or_default()

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+mod correction;
 mod run;
 
 /// cf: columnar event processing for high-energy-physics analyses.
@@ -20,6 +21,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Inspect and evaluate correctionlib JSON files (scale factors, energy corrections):
+    /// `summary` lists corrections and their inputs, `eval` evaluates one point or a batch.
+    Correction(correction::Args),
     /// Run a task and whatever it requires that is not complete yet (`cf run <Task> --help`).
     #[command(disable_help_flag = true)]
     Run(run::RunArgs),
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<()> {
     match command {
+        Command::Correction(args) => correction::run(args),
         Command::Run(args) => run::run(args),
         Command::Tasks => run::tasks(),
         Command::Completion { shell } => run::completion(shell, &mut Cli::command()),

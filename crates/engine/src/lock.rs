@@ -6,7 +6,7 @@
 //! a file that another process is about to lock would let two processes hold "the" lock).
 
 use std::fs::{File, OpenOptions};
-use std::io::{Seek, Write};
+use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 
 use fs4::fs_std::FileExt;
@@ -17,7 +17,7 @@ use crate::param::TaskId;
 /// The directory below a store that holds the lock files.
 pub const LOCK_DIR: &str = ".cf-locks";
 
-/// A held task lock; released on drop.
+/// A held task lock; released on drop (closing the descriptor releases the `flock`).
 #[derive(Debug)]
 pub struct TaskLock {
     file: File,
@@ -27,16 +27,24 @@ pub struct TaskLock {
 impl TaskLock {
     /// Takes the lock of task `id` in `lock_dir`, waiting while another process holds it.
     pub fn acquire(lock_dir: &Path, id: TaskId, task: &str) -> Result<TaskLock> {
-        std::fs::create_dir_all(lock_dir)
-            .map_err(|e| Error::io("creating lock directory", lock_dir, e))?;
         let path = lock_dir.join(format!("{id}.lock"));
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io("opening lock file", &path, e))?;
+        let open = || {
+            OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true)
+                .open(&path)
+        };
+        let file = match open() {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(lock_dir)
+                    .map_err(|e| Error::io("creating lock directory", lock_dir, e))?;
+                open()
+            }
+            other => other,
+        }
+        .map_err(|e| Error::io("opening lock file", &path, e))?;
         let got = FileExt::try_lock_exclusive(&file).map_err(|e| Error::io("locking", &path, e))?;
         if !got {
             let holder = std::fs::read_to_string(&path).unwrap_or_default();
@@ -52,22 +60,16 @@ impl TaskLock {
     }
 
     fn write_pid(&mut self) {
-        // The PID is only informative; failing to write it must not fail the task.
-        let _ = self.file.set_len(0);
-        let _ = self.file.rewind();
-        let _ = write!(self.file, "{}", std::process::id());
+        // One positioned write of a fixed width (no truncate): cheap, and only informative,
+        // so failing to write it must not fail the task.
+        let _ = self
+            .file
+            .write_at(format!("{:<10}\n", std::process::id()).as_bytes(), 0);
     }
 
     /// The lock file.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-}
-
-impl Drop for TaskLock {
-    fn drop(&mut self) {
-        // Closing the descriptor releases the lock too; the explicit unlock makes it immediate.
-        let _ = FileExt::unlock(&self.file);
     }
 }
 

@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 
 /// The marker in the names of temporary files; a name containing it is never a complete output.
-pub const TEMP_MARKER: &str = ".cf-tmp-";
+pub const TEMP_MARKER: &str = ".cf-tmp";
 
 /// A storage backend: the operations targets need, addressed by path.
 ///
@@ -38,13 +38,15 @@ pub trait FileSystem: Send + Sync + fmt::Debug {
     fn remove(&self, path: &Path) -> Result<bool>;
     /// Opens `path` for reading.
     fn open_read(&self, path: &Path) -> Result<Box<dyn Read + Send>>;
-    /// Writes `path` through `write`, atomically (temporary sibling, then rename).
+    /// Writes `path` through `write`, atomically (temporary sibling, then rename). The data is
+    /// not fsync'ed: a killed process never leaves a complete-looking file, but after a power
+    /// loss the file system decides what survived.
     fn write_atomic(
         &self,
         path: &Path,
         write: &mut dyn FnMut(&mut (dyn Write + Send)) -> io::Result<()>,
     ) -> Result<()>;
-    /// Removes temporary files left next to `path` by interrupted writes; returns how many.
+    /// Removes the temporary file left next to `path` by an interrupted write; returns how many.
     /// Call it only while holding the lock of the task that owns `path`.
     fn remove_temporaries(&self, path: &Path) -> Result<usize>;
     /// Copies `path` to the local file `dest` (for remote backends: downloads it).
@@ -57,9 +59,17 @@ pub struct LocalFileSystem;
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-fn temp_prefix(path: &Path) -> Option<String> {
+/// `dir/.name.cf-tmp`: where `dir/name` is written before it is renamed into place.
+fn temp_path(path: &Path) -> Option<PathBuf> {
     let name = path.file_name()?.to_string_lossy();
-    Some(format!(".{name}{TEMP_MARKER}"))
+    Some(path.with_file_name(format!(".{name}{TEMP_MARKER}")))
+}
+
+fn create_new(path: &Path) -> io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
 }
 
 impl FileSystem for LocalFileSystem {
@@ -113,21 +123,32 @@ impl FileSystem for LocalFileSystem {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating directory", &dir, e))?;
-        let prefix = temp_prefix(path).ok_or_else(|| {
+        let temp = temp_path(path).ok_or_else(|| {
             Error::io(
                 "writing",
                 path,
                 io::Error::new(io::ErrorKind::InvalidInput, "the path has no file name"),
             )
         })?;
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp = dir.join(format!("{prefix}{}-{n}", std::process::id()));
+        // The fixed temporary name lets the engine clean up after a killed run with one unlink
+        // (it holds the task lock, so no one else writes it). If the name is taken, another
+        // writer outside the engine is at work: use a name of our own instead.
+        let (temp, file) = match create_new(&temp) {
+            Ok(file) => (temp, file),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+                let mut own = temp.into_os_string();
+                own.push(format!("-{}-{n}", std::process::id()));
+                let own = PathBuf::from(own);
+                let file = create_new(&own).map_err(|e| Error::io("creating", &own, e))?;
+                (own, file)
+            }
+            Err(e) => return Err(Error::io("creating", &temp, e)),
+        };
         let result = (|| -> io::Result<()> {
-            let file = std::fs::File::create(&temp)?;
             let mut out = io::BufWriter::new(file);
             write(&mut out)?;
-            let file = out.into_inner().map_err(|e| e.into_error())?;
-            file.sync_data()?;
+            out.into_inner().map_err(|e| e.into_error())?;
             Ok(())
         })();
         if let Err(e) = result {
@@ -142,21 +163,10 @@ impl FileSystem for LocalFileSystem {
     }
 
     fn remove_temporaries(&self, path: &Path) -> Result<usize> {
-        let (Some(dir), Some(prefix)) = (path.parent(), temp_prefix(path)) else {
-            return Ok(0);
-        };
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        let mut removed = 0;
-        for name in self.list_dir(dir)?.unwrap_or_default() {
-            if name.starts_with(&prefix) && self.remove(&dir.join(&name))? {
-                removed += 1;
-            }
+        match temp_path(path) {
+            Some(temp) => Ok(usize::from(self.remove(&temp)?)),
+            None => Ok(0),
         }
-        Ok(removed)
     }
 
     fn fetch(&self, path: &Path, dest: &Path) -> Result<()> {
@@ -576,10 +586,22 @@ mod tests {
     }
 
     #[test]
+    fn busy_temporary_name_falls_back_to_own_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = FileTarget::local(dir.path().join("a.txt"));
+        let busy = dir.path().join(".a.txt.cf-tmp");
+        std::fs::write(&busy, b"someone else").unwrap();
+        t.dump_text("mine").unwrap();
+        assert_eq!(t.load_text().unwrap(), "mine");
+        assert_eq!(std::fs::read(&busy).unwrap(), b"someone else");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
     fn temporaries_are_cleaned() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.txt");
-        std::fs::write(dir.path().join(".a.txt.cf-tmp-123-0"), b"partial").unwrap();
+        std::fs::write(dir.path().join(".a.txt.cf-tmp"), b"partial").unwrap();
         std::fs::write(dir.path().join("b.txt"), b"keep").unwrap();
         assert_eq!(LocalFileSystem.remove_temporaries(&path).unwrap(), 1);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
