@@ -102,7 +102,8 @@ fn main() {
                     .with_name("shift"),
             ],
             Storage::Weight,
-        );
+        )
+        .expect("histogram");
         let start = Instant::now();
         pool.install(|| h.fill(&[&x, &process, &shift], Some(&weight)))
             .expect("fill");

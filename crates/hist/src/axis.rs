@@ -79,8 +79,8 @@ impl Axis {
 
     /// `bins` equal bins on `[lo, hi)` with underflow and overflow bins.
     pub fn regular(bins: usize, lo: f64, hi: f64) -> Result<Self> {
-        if bins == 0 {
-            return Err(invalid("a regular axis needs at least one bin"));
+        if bins == 0 || bins > u32::MAX as usize {
+            return Err(invalid("a regular axis needs 1 to 2^32-1 bins"));
         }
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
             return Err(invalid(format!("need finite lo < hi, got [{lo}, {hi})")));
@@ -102,8 +102,10 @@ impl Axis {
 
     /// One bin per integer in `lo..hi`, with underflow and overflow bins.
     pub fn integer(lo: i64, hi: i64) -> Result<Self> {
-        if lo >= hi {
-            return Err(invalid(format!("need lo < hi, got {lo}..{hi}")));
+        if lo >= hi || hi.checked_sub(lo).is_none_or(|n| n > u32::MAX as i64) {
+            return Err(invalid(format!(
+                "need lo < hi and fewer than 2^32 integers, got {lo}..{hi}"
+            )));
         }
         Ok(Self::new(AxisKind::Integer { lo, hi }, true))
     }

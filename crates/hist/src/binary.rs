@@ -249,7 +249,8 @@ impl Histogram {
         let n = r.count(8, "bins")?;
         let expected = axes
             .iter()
-            .try_fold(1usize, |acc, a| acc.checked_mul(a.extent()));
+            .try_fold(1usize, |acc, a| acc.checked_mul(a.extent()))
+            .filter(|n| *n <= crate::MAX_BINS);
         if expected != Some(n) {
             return Err(corrupt(format!(
                 "{n} bins stored but the axes make {expected:?}"

@@ -14,6 +14,12 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// The axes would make more bins than [`crate::MAX_BINS`].
+    #[error("axes with extents {shape:?} make too many bins; use fewer or coarser axes")]
+    TooLarge {
+        /// Extent of each axis.
+        shape: Vec<usize>,
+    },
     /// A fill got a different number of input columns than the histogram has axes.
     #[error("histogram `{histogram}` has {expected} axes but the fill got {got} columns; pass one column per axis")]
     ColumnCount {

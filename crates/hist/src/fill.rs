@@ -581,43 +581,14 @@ impl Plan<'_> {
     }
 }
 
+/// Extent index of the value at position `p` of a column (`None`: null or dropped).
 fn bin_at(ix: &Indexer<'_>, col: Col<'_>, p: usize) -> Option<usize> {
-    if col.nulls.is_some_and(|n| n.is_null(p)) {
-        return None;
-    }
-    let f: &dyn Fn(&dyn FindDyn) -> Option<usize> = &|f| match col.values {
-        Values::Str(a) => f.str_dyn(a.value(p)),
-        Values::LargeStr(a) => f.str_dyn(a.value(p)),
-        Values::Bool(b) => f.i64_dyn(b.value(p) as i64),
-        Values::F64(v) => f.f64_dyn(v[p]),
-        Values::F32(v) => f.f64_dyn(v[p] as f64),
-        other => int_at(other, p).and_then(|v| f.i64_dyn(v)),
-    };
     match ix {
-        Indexer::Regular(x) => f(x),
-        Indexer::Variable(x) => f(x),
-        Indexer::Integer(x) => f(x),
-        Indexer::IntCategory(x) => f(x),
-        Indexer::StrCategory(x) => f(x),
-    }
-}
-
-/// Object-safe view of [`Find`] for the rarely used per-value paths.
-trait FindDyn {
-    fn f64_dyn(&self, x: f64) -> Option<usize>;
-    fn i64_dyn(&self, v: i64) -> Option<usize>;
-    fn str_dyn(&self, s: &str) -> Option<usize>;
-}
-
-impl<F: Find> FindDyn for F {
-    fn f64_dyn(&self, x: f64) -> Option<usize> {
-        self.f64(x)
-    }
-    fn i64_dyn(&self, v: i64) -> Option<usize> {
-        self.i64(v)
-    }
-    fn str_dyn(&self, s: &str) -> Option<usize> {
-        self.str(s)
+        Indexer::Regular(f) => bin_at_find(f, col, p),
+        Indexer::Variable(f) => bin_at_find(f, col, p),
+        Indexer::Integer(f) => bin_at_find(f, col, p),
+        Indexer::IntCategory(f) => bin_at_find(f, col, p),
+        Indexer::StrCategory(f) => bin_at_find(f, col, p),
     }
 }
 

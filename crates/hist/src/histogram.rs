@@ -30,6 +30,9 @@ impl Storage {
     }
 }
 
+/// Most bins a histogram may have (flow bins included): 2^32, i.e. 64 GiB of weighted storage.
+pub const MAX_BINS: usize = 1 << 32;
+
 /// Bin contents laid out row-major (first axis slowest), flow bins included.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Bins {
@@ -93,10 +96,16 @@ impl PartialEq for Histogram {
 }
 
 impl Histogram {
-    /// A new empty histogram.
-    pub fn new(axes: Vec<Axis>, storage: Storage) -> Self {
-        let n = axes.iter().map(Axis::extent).product();
-        Histogram {
+    /// A new empty histogram; [`Error::TooLarge`] beyond [`MAX_BINS`] bins.
+    pub fn new(axes: Vec<Axis>, storage: Storage) -> Result<Self> {
+        let n = axes
+            .iter()
+            .try_fold(1usize, |acc, a| acc.checked_mul(a.extent()))
+            .filter(|n| *n <= MAX_BINS)
+            .ok_or_else(|| Error::TooLarge {
+                shape: axes.iter().map(Axis::extent).collect(),
+            })?;
+        Ok(Histogram {
             name: String::new(),
             title: String::new(),
             axes,
@@ -104,7 +113,7 @@ impl Histogram {
             bins: Bins::zeros(n, storage),
             pending: None,
             events: 0,
-        }
+        })
     }
 
     /// Sets the name (ROOT key name, UHI `metadata.name`).

@@ -26,7 +26,7 @@
 //!         Axis::int_category([0, 1])?.with_name("process"),
 //!     ],
 //!     Storage::Weight,
-//! )
+//! )?
 //! .with_name("jet_pt");
 //! let pt = Float64Array::from(vec![10.0, 30.0, 30.0, 250.0]);
 //! let process = Int32Array::from(vec![0, 0, 1, 1]);
@@ -55,4 +55,4 @@ mod uhi;
 
 pub use axis::{Axis, AxisKind};
 pub use error::{Error, Result};
-pub use histogram::{Category, Histogram, Storage};
+pub use histogram::{Category, Histogram, Storage, MAX_BINS};

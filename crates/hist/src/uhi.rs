@@ -131,7 +131,13 @@ impl Histogram {
             }
         };
         let shape: Vec<usize> = axes.iter().map(Axis::extent).collect();
-        let n: usize = shape.iter().product();
+        let n = shape
+            .iter()
+            .try_fold(1usize, |acc, e| acc.checked_mul(*e))
+            .filter(|n| *n <= crate::MAX_BINS)
+            .ok_or(Error::TooLarge {
+                shape: shape.clone(),
+            })?;
         let read = |key: &str| -> Result<Vec<f64>> {
             let mut out = Vec::with_capacity(n);
             match storage.get(key) {

@@ -4,7 +4,7 @@ use arrow_array::{Float64Array, Int64Array, StringArray};
 use cf_hist::{Axis, AxisKind, Histogram, Storage};
 
 fn fill_counts(axis: Axis, x: &dyn arrow_array::Array) -> Vec<f64> {
-    let mut h = Histogram::new(vec![axis], Storage::Count);
+    let mut h = Histogram::new(vec![axis], Storage::Count).unwrap();
     h.fill(&[x], None).unwrap();
     h.values()
 }
@@ -105,7 +105,7 @@ fn str_category_and_growth() {
     let s = StringArray::from(vec!["mumu", "emu", "ee", "mumu"]);
     assert_eq!(fill_counts(axis.clone(), &s), vec![1.0, 2.0, 1.0]);
 
-    let mut h = Histogram::new(vec![axis.with_growth(true)], Storage::Count);
+    let mut h = Histogram::new(vec![axis.with_growth(true)], Storage::Count).unwrap();
     h.fill(&[&s], None).unwrap();
     assert_eq!(
         h.axes()[0].kind(),
@@ -127,7 +127,8 @@ fn growing_int_category_keeps_existing_bins() {
     let mut h = Histogram::new(
         vec![axis, Axis::regular(2, 0.0, 2.0).unwrap()],
         Storage::Weight,
-    );
+    )
+    .unwrap();
     let ids = Int64Array::from(vec![5, 2, 5]);
     let x = Float64Array::from(vec![0.5, 1.5, 1.5]);
     h.fill(&[&ids, &x], None).unwrap();
@@ -158,4 +159,11 @@ fn invalid_axes_are_errors() {
     assert!(Axis::regular(3, 1.0, 1.0).is_err());
     assert!(Axis::regular(3, 0.0, f64::NAN).is_err());
     assert!(Axis::str_category(["a", "a"]).is_err());
+    assert!(Axis::regular(usize::MAX, 0.0, 1.0).is_err());
+    assert!(Axis::integer(i64::MIN, i64::MAX).is_err());
+    let big = || Axis::regular(100_000, 0.0, 1.0).unwrap();
+    assert!(matches!(
+        Histogram::new(vec![big(), big(), big()], Storage::Weight),
+        Err(cf_hist::Error::TooLarge { .. })
+    ));
 }

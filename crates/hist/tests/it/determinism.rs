@@ -47,6 +47,7 @@ fn empty() -> Histogram {
         ],
         Storage::Weight,
     )
+    .unwrap()
 }
 
 fn fill_chunked(d: &Data, threads: usize, chunks: &[usize]) -> Histogram {

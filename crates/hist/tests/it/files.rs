@@ -28,6 +28,7 @@ pub fn every_axis() -> Histogram {
         ],
         Storage::Weight,
     )
+    .unwrap()
     .with_name("every")
     .with_title("every axis");
     let x = Float64Array::from(vec![0.5, 2.5, -1.0, 7.0, 1.5]);
@@ -94,6 +95,7 @@ fn uhi_json_round_trip() {
             vec![Axis::integer(0, 3).unwrap().with_name("i")],
             Storage::Count,
         )
+        .unwrap()
         .with_name("count");
         c.fill(&[&Int32Array::from(vec![0, 2, 2, 5])], None)
             .unwrap();
@@ -127,7 +129,8 @@ fn root_writer_rejects_what_th1_cannot_hold() {
     let cat = Histogram::new(
         vec![Axis::int_category([1]).unwrap().with_name("c")],
         Storage::Weight,
-    );
+    )
+    .unwrap();
     assert!(f
         .add("c", &cat)
         .unwrap_err()

@@ -35,6 +35,7 @@ fn pt_cat() -> Histogram {
         ],
         Storage::Weight,
     )
+    .unwrap()
 }
 
 #[test]
@@ -45,7 +46,7 @@ fn weighted_storage_sums_weights_and_squares() {
     h.fill(&[&x], Some(&w)).unwrap();
     assert_eq!(h.values(), vec![0.0, 5.0, 0.0, 0.0, -1.0, 0.0]);
     assert_eq!(h.variances().unwrap(), vec![0.0, 13.0, 0.0, 0.0, 1.0, 0.0]);
-    let mut d = Histogram::new(h.axes().to_vec(), Storage::Double);
+    let mut d = Histogram::new(h.axes().to_vec(), Storage::Double).unwrap();
     d.fill(&[&x], Some(&Float32Array::from(vec![2.0f32, 3.0, -1.0])))
         .unwrap();
     assert_eq!(d.values(), h.values());
@@ -104,7 +105,8 @@ fn mismatched_jagged_columns_are_an_error_naming_the_event() {
             Axis::regular(2, -1.0, 1.0).unwrap().with_name("eta"),
         ],
         Storage::Weight,
-    );
+    )
+    .unwrap();
     let pt = jagged(&[&[0.5], &[0.5, 1.0]]);
     let eta = jagged(&[&[0.1], &[0.2]]);
     let before = h.clone();
@@ -183,12 +185,12 @@ fn input_errors_are_typed() {
         h.fill(&[&x], Some(&Int32Array::from(vec![1, 2]))),
         Err(Error::UnsupportedType { .. })
     ));
-    let mut c = Histogram::new(h.axes().to_vec(), Storage::Count);
+    let mut c = Histogram::new(h.axes().to_vec(), Storage::Count).unwrap();
     assert!(matches!(
         c.fill(&[&x], Some(&Float64Array::from(vec![1.0, 1.0]))),
         Err(Error::WeightOnCount { .. })
     ));
-    let s = Histogram::new(vec![Axis::str_category(["a"]).unwrap()], Storage::Count);
+    let s = Histogram::new(vec![Axis::str_category(["a"]).unwrap()], Storage::Count).unwrap();
     let mut s2 = s.clone();
     assert!(matches!(
         s2.fill(&[&x], None),

@@ -85,6 +85,7 @@ fn root_expected(h: &Histogram) -> Value {
 
 fn filled(axes: Vec<Axis>, storage: Storage, name: &str, seed: u64) -> Histogram {
     let mut h = Histogram::new(axes, storage)
+        .unwrap()
         .with_name(name)
         .with_title(format!("{name} title"));
     let mut state = seed;

@@ -18,6 +18,7 @@ pub fn h1(name: &str) -> Histogram {
             .with_label("x / GeV")],
         Storage::Weight,
     )
+    .unwrap()
     .with_name(name)
     .with_title(format!("{name} title"))
 }

@@ -14,6 +14,7 @@ fn proc_hist(cats: &[&str], fills: &[(&str, f64)]) -> Histogram {
         ],
         Storage::Weight,
     )
+    .unwrap()
     .with_name("h");
     let p = StringArray::from(fills.iter().map(|f| f.0).collect::<Vec<_>>());
     let x = Float64Array::from(fills.iter().map(|f| f.1).collect::<Vec<_>>());
@@ -48,24 +49,27 @@ fn adding_incompatible_histograms_names_the_difference() {
         vec![Axis::regular(5, 0.0, 4.0).unwrap().with_name("x")],
         Storage::Weight,
     )
+    .unwrap()
     .with_name("b");
     let err = a.add(&other_binning).unwrap_err();
     assert!(
         matches!(&err, Error::Incompatible { what, .. } if what.contains("`x`") && what.contains("binning")),
         "{err}"
     );
-    let other_storage = Histogram::new(a.axes().to_vec(), Storage::Double);
+    let other_storage = Histogram::new(a.axes().to_vec(), Storage::Double).unwrap();
     assert!(
         matches!(a.add(&other_storage), Err(Error::Incompatible { what, .. }) if what.contains("storages"))
     );
     let renamed = Histogram::new(
         vec![Axis::regular(4, 0.0, 4.0).unwrap().with_name("y")],
         Storage::Weight,
-    );
+    )
+    .unwrap();
     assert!(
         matches!(a.add(&renamed), Err(Error::Incompatible { what, .. }) if what.contains("names"))
     );
-    let no_flow = Histogram::new(vec![a.axes()[0].clone().with_flow(false)], Storage::Weight);
+    let no_flow =
+        Histogram::new(vec![a.axes()[0].clone().with_flow(false)], Storage::Weight).unwrap();
     assert!(
         matches!(a.add(&no_flow), Err(Error::Incompatible { what, .. }) if what.contains("flow"))
     );
@@ -93,7 +97,8 @@ fn project_and_sum_over_include_flow_bins() {
             Axis::regular(2, 0.0, 2.0).unwrap().with_name("y"),
         ],
         Storage::Weight,
-    );
+    )
+    .unwrap();
     let x = Float64Array::from(vec![0.5, 1.5, 5.0, 0.5]);
     let c = Int32Array::from(vec![0, 1, 1, 7]);
     let y = Float64Array::from(vec![1.5, 1.5, 0.5, -3.0]);
@@ -151,7 +156,8 @@ fn rebin_merges_neighbours_and_keeps_flow() {
     let mut h = Histogram::new(
         vec![Axis::regular(4, 0.0, 4.0).unwrap().with_name("x")],
         Storage::Weight,
-    );
+    )
+    .unwrap();
     h.fill(
         &[&Float64Array::from(vec![
             -1.0, 0.5, 1.5, 2.5, 3.5, 3.5, 9.0,
@@ -173,7 +179,8 @@ fn rebin_merges_neighbours_and_keeps_flow() {
     let v = Histogram::new(
         vec![Axis::integer(0, 4).unwrap().with_name("n")],
         Storage::Count,
-    );
+    )
+    .unwrap();
     let rv = v.rebin("n", 2).unwrap();
     assert_eq!(rv.axes()[0].edges().unwrap(), vec![0.0, 2.0, 4.0]);
 }
@@ -185,7 +192,8 @@ fn slice_moves_cut_bins_into_flow() {
             .unwrap()
             .with_name("x")],
         Storage::Weight,
-    );
+    )
+    .unwrap();
     h.fill(
         &[&Float64Array::from(vec![0.5, 1.5, 3.0, 5.0, 5.0, -1.0])],
         None,
@@ -194,7 +202,8 @@ fn slice_moves_cut_bins_into_flow() {
     let s = h.slice("x", 1, 3).unwrap();
     assert_eq!(s.axes()[0].edges().unwrap(), vec![1.0, 2.0, 4.0]);
     assert_eq!(s.values(), vec![2.0, 1.0, 1.0, 2.0]);
-    let no_flow = Histogram::new(vec![h.axes()[0].clone().with_flow(false)], Storage::Weight);
+    let no_flow =
+        Histogram::new(vec![h.axes()[0].clone().with_flow(false)], Storage::Weight).unwrap();
     assert_eq!(no_flow.slice("x", 0, 2).unwrap().shape(), vec![2]);
     assert!(h.slice("x", 2, 2).is_err());
     assert!(h.slice("x", 0, 5).is_err());
