@@ -74,6 +74,7 @@ def main():
     t_hist, h_hist = best_of(args.repeat, fill_hist)
     rows.append(("hist", 1, t_hist, h_hist.sum(flow=True).value))
 
+    cpu_note = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
         x.astype("<f8").tofile(tmp / "x.f64")
@@ -86,15 +87,19 @@ def main():
                 "--data", str(tmp), "--threads", str(threads), "--repeat", str(args.repeat),
             ]
             out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-            match = re.search(r"RESULT .*seconds=(\S+) .*sum=(\S+)", out.stdout)
+            match = re.search(r"RESULT .*seconds=(\S+) .*cpu_per_wall=(\S+) sum=(\S+)", out.stdout)
             if out.returncode != 0 or not match:
                 sys.exit(f"cf-hist bench failed:\n{out.stdout}\n{out.stderr}")
-            rows.append(("cf-hist", threads, float(match.group(1)), float(match.group(2))))
+            rows.append(("cf-hist", threads, float(match.group(1)), float(match.group(3))))
+            cpu_note.append(f"cf-hist {threads} thread(s): {float(match.group(2)):.2f} CPU cores busy per wall second")
 
     print(f"{n} events, Regular(40) x IntCategory(10) x IntCategory(5), weighted storage, best of {args.repeat}")
     print(f"{'tool':<16} {'threads':>7} {'seconds':>9} {'Mfills/s':>9} {'vs boost-histogram':>19} {'sum of weights':>16}")
     for tool, threads, t, total in rows:
         print(f"{tool:<16} {threads:>7} {t:>9.4f} {n / t / 1e6:>9.1f} {t_bh / t:>18.2f}x {total:>16.4f}")
+    # On a shared machine the threads may not get their cores: this shows how many they got.
+    for note in cpu_note:
+        print(note)
     sums = [r[3] for r in rows]
     if max(sums) - min(sums) > 1e-9 * abs(sums[0]):
         sys.exit(f"the tools disagree on the total: {sums}")

@@ -250,6 +250,7 @@ impl Histogram {
     ///   of its objects) fills once per listed category.
     /// - Weights: `Float64`/`Float32`, per event or per object. Count storage takes none.
     /// - Null values or weights skip the entry; string category axes take `Utf8`/`LargeUtf8`.
+    /// - NaN goes to the overflow bin (dropped without one), as in `boost-histogram`/`hist`.
     ///
     /// Runs on the current rayon pool. Results are bit-identical for any thread count and any
     /// split of the events into fill calls (see the [module docs](crate::fill)). On error the

@@ -14,6 +14,14 @@
 //! - ROOT files with TH1D/TH2D in directories ([`root::RootFile`]), readable by ROOT and uproot;
 //! - CMS combine datacards with a ROOT shapes file ([`datacard::Datacard`]).
 //!
+//! # Design notes
+//!
+//! Storage and axes are cf's own rather than `ndhistogram`'s: that crate fixes axes as static
+//! tuple types, fills one coordinate at a time and offers rayon only for iterating bins, so it
+//! has neither columnar fills nor a parallel fill with a fixed summation order. Here each axis
+//! turns a whole column into bin indices in one typed loop, and events are summed in blocks
+//! whose order depends only on the global event index.
+//!
 //! # Example
 //!
 //! ```
