@@ -306,3 +306,87 @@ fn datacard_matches_its_shapes_file() {
     });
     run_check(&expected, dir.path());
 }
+
+#[test]
+fn hist_json_reads_in_cf_and_bins_agree_with_boost_histogram() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/python/make_hist_json.py"
+    );
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(dir.path())
+        .output()
+        .expect("python3 must be installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let data: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("data.json")).unwrap()).unwrap();
+    let floats = |k: &str| -> Float64Array {
+        data[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                v.as_f64()
+                    .unwrap_or_else(|| v.as_str().unwrap().parse::<f64>().unwrap())
+            })
+            .collect::<Vec<f64>>()
+            .into()
+    };
+    let ints = |k: &str| -> arrow_array::Int64Array {
+        data[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect::<Vec<i64>>()
+            .into()
+    };
+    let strings: arrow_array::StringArray = data["s"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str())
+        .collect::<Vec<_>>()
+        .into();
+    let mut read = Histogram::read_uhi_json(dir.path().join("hist.json")).unwrap();
+    read.sort_by(|a, b| a.name().cmp(b.name()));
+    let (count, dense) = (&read[0], &read[1]);
+
+    // The growing string axis starts empty, as in the Python script; growth follows first
+    // appearance, so the same data in the same order gives the same categories.
+    let mut axes = dense.axes()[..4].to_vec();
+    axes.push(
+        Axis::str_category(Vec::<String>::new())
+            .unwrap()
+            .with_name("s")
+            .with_label("channel")
+            .with_growth(true),
+    );
+    let mut mine = Histogram::new(axes, Storage::Weight).unwrap();
+    let (x, v, k, p, w) = (floats("x"), floats("v"), ints("k"), ints("p"), floats("w"));
+    mine.fill(&[&x, &v, &k, &p, &strings], Some(&w)).unwrap();
+    assert_eq!(mine.axes(), dense.axes(), "axes read from hist's JSON");
+    assert_eq!(dense.title(), "filled by hist");
+    let close = |a: &[f64], b: &[f64]| {
+        assert_eq!(a.len(), b.len());
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!(
+                (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+                "bin {i}: {x} vs {y}"
+            );
+        }
+    };
+    close(&mine.values(), &dense.values());
+    close(&mine.variances().unwrap(), &dense.variances().unwrap());
+
+    let mut mine_count = Histogram::new(count.axes().to_vec(), Storage::Count).unwrap();
+    mine_count.fill(&[&x], None).unwrap();
+    assert_eq!(count.storage(), Storage::Count);
+    assert_eq!(mine_count.values(), count.values(), "sparse int storage");
+}
