@@ -9,12 +9,14 @@
 //! asinh atanh` of one argument, `atan2 pow max min` of two), parameter `[i]`, variable
 //! (`x y z t` or `x[i]`), or parenthesised expression. Unary minus binds tighter than `^`.
 
+use std::collections::HashMap;
+
 use crate::Value;
 
 /// Index of an expression node in a [`Exprs`] arena.
 pub(crate) type ExprId = u32;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum UnaryOp {
     Negative,
     Log,
@@ -37,7 +39,7 @@ pub(crate) enum UnaryOp {
     Atanh,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum BinaryOp {
     Or,
     And,
@@ -115,21 +117,51 @@ pub(crate) enum Expr {
     Binary(BinaryOp, ExprId, ExprId),
 }
 
-/// The deepest evaluation stack a formula may need; real formulas stay far below.
-const MAX_STACK: usize = 32;
+/// Value slots of a running formula: the evaluation stack grows from the bottom, the
+/// registers holding repeated subexpressions sit at the top. Real formulas stay far below.
+const SLOTS: usize = 32;
+/// At most this many repeated subexpressions are computed once; others are recomputed.
+const MAX_REGISTERS: usize = 8;
 
 /// One instruction of a compiled formula, run on a value stack. A binary operation whose
-/// right operand is a leaf reads the leaf directly, saving a push and a pop.
+/// right operand is a leaf or a register reads it directly, saving a push and a pop.
 #[derive(Debug, Clone, Copy)]
 enum Op {
     PushLiteral(f64),
     PushVariable(u32),
     PushParameter(u32),
+    /// Pushes a register's value.
+    Load(u8),
+    /// Copies the top of the stack into a register (the value stays on the stack).
+    Store(u8),
     Unary(UnaryOp),
     Binary(BinaryOp),
     BinaryLiteral(BinaryOp, f64),
     BinaryVariable(BinaryOp, u32),
     BinaryParameter(BinaryOp, u32),
+    BinaryRegister(BinaryOp, u8),
+}
+
+/// Structural identity of an expression node, for finding repeated subexpressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Shape {
+    Literal(u64),
+    Variable(u32),
+    Parameter(u32),
+    Unary(UnaryOp, u32),
+    Binary(BinaryOp, u32, u32),
+}
+
+/// State of compiling one parse tree to instructions.
+struct Emitter {
+    /// The structural class of each parse node.
+    class: Vec<u32>,
+    /// The register of each class computed once, if any.
+    register: Vec<Option<u8>>,
+    /// Whether a class with a register has been computed already.
+    stored: Vec<bool>,
+    depth: usize,
+    max_depth: usize,
 }
 
 /// A compiled formula: a range of instructions in its [`Exprs`].
@@ -187,12 +219,12 @@ impl Exprs {
         }
         let parameters_used = parser.parameters_used;
         let start = self.code.len();
-        let mut depth = 0;
-        let mut max_depth = 0;
-        self.emit(root, &mut depth, &mut max_depth);
-        if max_depth > MAX_STACK {
+        let registers = self.compile(root);
+        if registers.max_depth + MAX_REGISTERS > SLOTS {
             return Err(format!(
-                "formula nests too deeply (needs {max_depth} stack slots, at most {MAX_STACK} are supported)"
+                "formula nests too deeply (needs {} stack slots, at most {} are supported)",
+                registers.max_depth,
+                SLOTS - MAX_REGISTERS
             ));
         }
         let program = Program {
@@ -212,43 +244,113 @@ impl Exprs {
         (self.nodes.len() - 1) as ExprId
     }
 
-    /// Appends the postfix code of `id`, tracking the stack depth it reaches.
-    fn emit(&mut self, id: ExprId, depth: &mut usize, max_depth: &mut usize) {
-        let push = |code: &mut Vec<Op>, op: Op, depth: &mut usize, max: &mut usize| {
-            code.push(op);
-            match op {
-                Op::PushLiteral(_) | Op::PushVariable(_) | Op::PushParameter(_) => {
-                    *depth += 1;
-                    *max = (*max).max(*depth);
-                }
-                Op::Binary(_) => *depth -= 1,
+    /// Appends the instructions of the tree at `root`. Subexpressions that occur more than
+    /// once (e.g. `log10(max(min(x,[1]),[0]))` in jet energy corrections) are computed at
+    /// their first occurrence and stored; the formula has no branches, so every later
+    /// occurrence runs after the first and loads the identical value.
+    fn compile(&mut self, root: ExprId) -> Emitter {
+        // Children are pushed before their parents, so one pass in order classifies them.
+        let mut classes: HashMap<Shape, u32> = HashMap::new();
+        let mut class = Vec::with_capacity(self.nodes.len());
+        for node in &self.nodes {
+            let shape = match *node {
+                Expr::Literal(v) => Shape::Literal(v.to_bits()),
+                Expr::Variable(i) => Shape::Variable(i),
+                Expr::Parameter(i) => Shape::Parameter(i),
+                Expr::Unary(op, a) => Shape::Unary(op, class[a as usize]),
+                Expr::Binary(op, a, b) => Shape::Binary(op, class[a as usize], class[b as usize]),
+            };
+            let next = classes.len() as u32;
+            class.push(*classes.entry(shape).or_insert(next));
+        }
+        // Count occurrences, not descending into a repeat (its inside is computed once).
+        let mut uses = vec![0u32; classes.len()];
+        let mut pending = vec![root];
+        while let Some(id) = pending.pop() {
+            let c = class[id as usize] as usize;
+            uses[c] += 1;
+            if uses[c] > 1 {
+                continue;
+            }
+            match self.nodes[id as usize] {
+                Expr::Unary(_, a) => pending.push(a),
+                Expr::Binary(_, a, b) => pending.extend([a, b]),
                 _ => {}
             }
+        }
+        let mut register = vec![None; classes.len()];
+        let mut next = 0u8;
+        for (id, node) in self.nodes.iter().enumerate() {
+            let c = class[id] as usize;
+            let compound = matches!(node, Expr::Unary(..) | Expr::Binary(..));
+            if compound && uses[c] > 1 && register[c].is_none() && (next as usize) < MAX_REGISTERS {
+                register[c] = Some(next);
+                next += 1;
+            }
+        }
+        let mut emitter = Emitter {
+            stored: vec![false; classes.len()],
+            class,
+            register,
+            depth: 0,
+            max_depth: 0,
         };
+        self.emit(root, &mut emitter);
+        emitter
+    }
+
+    fn op(&mut self, op: Op, e: &mut Emitter) {
+        self.code.push(op);
+        match op {
+            Op::PushLiteral(_) | Op::PushVariable(_) | Op::PushParameter(_) | Op::Load(_) => {
+                e.depth += 1;
+                e.max_depth = e.max_depth.max(e.depth);
+            }
+            Op::Binary(_) => e.depth -= 1,
+            _ => {}
+        }
+    }
+
+    /// The register holding `id`'s value, if it has been computed already.
+    fn stored(&self, id: ExprId, e: &Emitter) -> Option<u8> {
+        let c = e.class[id as usize] as usize;
+        e.register[c].filter(|_| e.stored[c])
+    }
+
+    fn emit(&mut self, id: ExprId, e: &mut Emitter) {
+        if let Some(r) = self.stored(id, e) {
+            self.op(Op::Load(r), e);
+            return;
+        }
         match self.nodes[id as usize] {
-            Expr::Literal(v) => push(&mut self.code, Op::PushLiteral(v), depth, max_depth),
-            Expr::Variable(i) => push(&mut self.code, Op::PushVariable(i), depth, max_depth),
-            Expr::Parameter(i) => push(&mut self.code, Op::PushParameter(i), depth, max_depth),
+            Expr::Literal(v) => self.op(Op::PushLiteral(v), e),
+            Expr::Variable(i) => self.op(Op::PushVariable(i), e),
+            Expr::Parameter(i) => self.op(Op::PushParameter(i), e),
             Expr::Unary(op, arg) => {
-                self.emit(arg, depth, max_depth);
-                push(&mut self.code, Op::Unary(op), depth, max_depth);
+                self.emit(arg, e);
+                self.op(Op::Unary(op), e);
             }
             Expr::Binary(op, left, right) => {
-                self.emit(left, depth, max_depth);
+                self.emit(left, e);
                 let fused = match self.nodes[right as usize] {
                     Expr::Literal(v) => Some(Op::BinaryLiteral(op, v)),
                     Expr::Variable(i) => Some(Op::BinaryVariable(op, i)),
                     Expr::Parameter(i) => Some(Op::BinaryParameter(op, i)),
-                    _ => None,
+                    _ => self.stored(right, e).map(|r| Op::BinaryRegister(op, r)),
                 };
                 match fused {
-                    Some(fused) => push(&mut self.code, fused, depth, max_depth),
+                    Some(fused) => self.op(fused, e),
                     None => {
-                        self.emit(right, depth, max_depth);
-                        push(&mut self.code, Op::Binary(op), depth, max_depth);
+                        self.emit(right, e);
+                        self.op(Op::Binary(op), e);
                     }
                 }
             }
+        }
+        let c = e.class[id as usize] as usize;
+        if let Some(r) = e.register[c] {
+            self.op(Op::Store(r), e);
+            e.stored[c] = true;
         }
     }
 
@@ -262,38 +364,47 @@ impl Exprs {
             Value::Str(_) => f64::NAN,
         };
         let parameter = |i: u32| params.get(i as usize).copied().unwrap_or(f64::NAN);
-        let mut stack = [0.0f64; MAX_STACK];
-        // `top` is the number of values on the stack; compilation bounds it by MAX_STACK.
+        let mut slots = [0.0f64; SLOTS];
+        let register = |r: u8| SLOTS - 1 - r as usize;
+        // `top` is the number of values on the stack; compilation keeps it below the registers.
         let mut top = 0usize;
         for op in code {
             match *op {
                 Op::PushLiteral(v) => {
-                    stack[top] = v;
+                    slots[top] = v;
                     top += 1;
                 }
                 Op::PushVariable(i) => {
-                    stack[top] = variable(i);
+                    slots[top] = variable(i);
                     top += 1;
                 }
                 Op::PushParameter(i) => {
-                    stack[top] = parameter(i);
+                    slots[top] = parameter(i);
                     top += 1;
                 }
-                Op::Unary(op) => stack[top - 1] = unary(op, stack[top - 1]),
+                Op::Load(r) => {
+                    slots[top] = slots[register(r)];
+                    top += 1;
+                }
+                Op::Store(r) => slots[register(r)] = slots[top - 1],
+                Op::Unary(op) => slots[top - 1] = unary(op, slots[top - 1]),
                 Op::Binary(op) => {
                     top -= 1;
-                    stack[top - 1] = binary(op, stack[top - 1], stack[top]);
+                    slots[top - 1] = binary(op, slots[top - 1], slots[top]);
                 }
-                Op::BinaryLiteral(op, v) => stack[top - 1] = binary(op, stack[top - 1], v),
+                Op::BinaryLiteral(op, v) => slots[top - 1] = binary(op, slots[top - 1], v),
                 Op::BinaryVariable(op, i) => {
-                    stack[top - 1] = binary(op, stack[top - 1], variable(i));
+                    slots[top - 1] = binary(op, slots[top - 1], variable(i));
                 }
                 Op::BinaryParameter(op, i) => {
-                    stack[top - 1] = binary(op, stack[top - 1], parameter(i));
+                    slots[top - 1] = binary(op, slots[top - 1], parameter(i));
+                }
+                Op::BinaryRegister(op, r) => {
+                    slots[top - 1] = binary(op, slots[top - 1], slots[register(r)]);
                 }
             }
         }
-        stack[0]
+        slots[0]
     }
 }
 

@@ -199,110 +199,107 @@ fn find_bin(edges: &Edges, flow: Flow, mut value: f64, input: u32) -> Result<usi
 impl Tree {
     /// Evaluates node `id`. `values` are the correction's inputs, already type-checked;
     /// `transform` nodes rewrite an entry while evaluating below them and restore it after.
-    pub(crate) fn eval(&self, id: NodeId, values: &mut [Value<'_>]) -> Result<f64, Fault> {
-        match &self.nodes[id as usize] {
-            Node::Const(v) => Ok(*v),
-            Node::Binning {
-                input,
-                edges,
-                flow,
-                content,
-            } => {
-                let bin = find_bin(edges, *flow, number(values[*input as usize]), *input)?;
-                self.eval(content[bin], values)
-            }
-            Node::MultiBinning {
-                axes,
-                flow,
-                content,
-            } => {
-                let mut index = 0;
-                for axis in axes.iter() {
-                    let value = number(values[axis.input as usize]);
-                    let bin = find_bin(&axis.edges, *flow, value, axis.input)?;
-                    if bin == axis.edges.bins() {
-                        return self.eval(content[content.len() - 1], values);
-                    }
-                    index += bin * axis.stride;
-                }
-                self.eval(content[index], values)
-            }
-            Node::Category {
-                input,
-                keys,
-                default,
-            } => {
-                let found = match (keys, values[*input as usize]) {
-                    (Keys::Int(map), Value::Int(key)) => {
-                        match map.binary_search_by_key(&key, |(k, _)| *k) {
-                            Ok(at) => Some(map[at].1),
-                            Err(_) => default
-                                .ok_or(Fault::UnknownInt { input: *input, key })?
-                                .into(),
+    pub(crate) fn eval(&self, mut id: NodeId, values: &mut [Value<'_>]) -> Result<f64, Fault> {
+        // Nodes that select one child continue the loop instead of recursing.
+        loop {
+            id = match &self.nodes[id as usize] {
+                Node::Const(v) => return Ok(*v),
+                Node::Binning {
+                    input,
+                    edges,
+                    flow,
+                    content,
+                } => content[find_bin(edges, *flow, number(values[*input as usize]), *input)?],
+                Node::MultiBinning {
+                    axes,
+                    flow,
+                    content,
+                } => {
+                    let mut index = 0;
+                    for axis in axes.iter() {
+                        let value = number(values[axis.input as usize]);
+                        let bin = find_bin(&axis.edges, *flow, value, axis.input)?;
+                        if bin == axis.edges.bins() {
+                            index = content.len() - 1;
+                            break;
                         }
+                        index += bin * axis.stride;
                     }
-                    (Keys::Str(map), Value::Str(key)) => {
-                        match map.binary_search_by(|(k, _)| (**k).cmp(key)) {
-                            Ok(at) => Some(map[at].1),
-                            Err(_) => default.ok_or(Fault::UnknownStr { input: *input })?.into(),
-                        }
-                    }
-                    _ => None,
-                };
-                match found {
-                    Some(child) => self.eval(child, values),
-                    None => Err(Fault::UnknownStr { input: *input }),
+                    content[index]
                 }
-            }
-            Node::Formula { program } => Ok(self.exprs.run(*program, values, &[])),
-            Node::FormulaRef { program, params } => Ok(self.exprs.run(*program, values, params)),
-            Node::Transform {
-                input,
-                rule,
-                content,
-            } => {
-                let new = self.eval(*rule, values)?;
-                let slot = *input as usize;
-                let old = values[slot];
-                values[slot] = match old {
-                    Value::Int(_) => Value::Int(new.round() as i64),
-                    _ => Value::Real(new),
-                };
-                let out = self.eval(*content, values);
-                values[slot] = old;
-                out
-            }
-            Node::HashPrng {
-                inputs,
-                distribution,
-            } => {
-                // Few inputs in practice; longer lists hash through a heap buffer.
-                let mut inline = [0u64; 8];
-                let mut heap = Vec::new();
-                let words: &mut [u64] = if inputs.len() <= inline.len() {
-                    &mut inline[..inputs.len()]
-                } else {
-                    heap.resize(inputs.len(), 0);
-                    &mut heap
-                };
-                for (word, &input) in words.iter_mut().zip(inputs.iter()) {
-                    *word = match values[input as usize] {
-                        Value::Int(v) => v as u64,
-                        Value::Real(v) => v.to_bits(),
-                        Value::Str(_) => 0,
+                Node::Category {
+                    input,
+                    keys,
+                    default,
+                } => {
+                    let input = *input;
+                    let found = match (keys, values[input as usize]) {
+                        (Keys::Int(map), Value::Int(key)) => map
+                            .binary_search_by_key(&key, |(k, _)| *k)
+                            .map(|at| map[at].1)
+                            .or(default.ok_or(Fault::UnknownInt { input, key })),
+                        (Keys::Str(map), Value::Str(key)) => map
+                            .binary_search_by(|(k, _)| (**k).cmp(key))
+                            .map(|at| map[at].1)
+                            .or(default.ok_or(Fault::UnknownStr { input })),
+                        // Inputs are type-checked before evaluation; a mismatch cannot occur.
+                        _ => Err(Fault::UnknownStr { input }),
                     };
+                    found?
                 }
-                let mut rng = Pcg32::new(xxh64_words(words));
-                Ok(match distribution {
-                    Distribution::StdFlat => rng.canonical(),
-                    Distribution::StdNormal => rng.std_normal(),
-                    Distribution::Normal => rng.normal(),
-                })
-            }
+                Node::Formula { program } => return Ok(self.exprs.run(*program, values, &[])),
+                Node::FormulaRef { program, params } => {
+                    return Ok(self.exprs.run(*program, values, params))
+                }
+                Node::Transform {
+                    input,
+                    rule,
+                    content,
+                } => {
+                    let new = self.eval(*rule, values)?;
+                    let slot = *input as usize;
+                    let old = values[slot];
+                    values[slot] = match old {
+                        Value::Int(_) => Value::Int(new.round() as i64),
+                        _ => Value::Real(new),
+                    };
+                    let out = self.eval(*content, values);
+                    values[slot] = old;
+                    return out;
+                }
+                Node::HashPrng {
+                    inputs,
+                    distribution,
+                } => return Ok(self.hashprng(inputs, distribution, values)),
+            };
+        }
+    }
+
+    fn hashprng(&self, inputs: &[u32], distribution: &Distribution, values: &[Value<'_>]) -> f64 {
+        // Few inputs in practice; longer lists hash through a heap buffer.
+        let mut inline = [0u64; 8];
+        let mut heap = Vec::new();
+        let words: &mut [u64] = if inputs.len() <= inline.len() {
+            &mut inline[..inputs.len()]
+        } else {
+            heap.resize(inputs.len(), 0);
+            &mut heap
+        };
+        for (word, &input) in words.iter_mut().zip(inputs.iter()) {
+            *word = match values[input as usize] {
+                Value::Int(v) => v as u64,
+                Value::Real(v) => v.to_bits(),
+                Value::Str(_) => 0,
+            };
+        }
+        let mut rng = Pcg32::new(xxh64_words(words));
+        match distribution {
+            Distribution::StdFlat => rng.canonical(),
+            Distribution::StdNormal => rng.std_normal(),
+            Distribution::Normal => rng.normal(),
         }
     }
 }
-
 /// Builds a [`Tree`] from a correction's JSON.
 pub(crate) struct Builder<'r, 'f> {
     pub(crate) reader: &'r mut Reader<'f>,
