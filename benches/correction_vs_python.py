@@ -6,7 +6,10 @@ with numpy, writes inputs and outputs as raw little-endian f64 files, runs the R
 (`cargo bench -p cf-correction --bench eval`, which checks it agrees with these outputs)
 and prints a table with the ratios.
 
-usage: python3 benches/correction_vs_python.py [--n 1000000] [--reps 5] [--out DIR]
+The machine is shared, so timings are taken in rounds that alternate Python and Rust, and
+the best time of each over all rounds is kept; the load average is printed alongside.
+
+usage: python3 benches/correction_vs_python.py [--n 1000000] [--reps 5] [--rounds 3] [--out DIR]
 """
 
 import argparse
@@ -57,43 +60,51 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="inputs per correction")
     parser.add_argument("--reps", type=int, default=5, help="timed repetitions (best is kept)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating Python/Rust rounds")
     parser.add_argument("--out", help="directory for inputs/outputs (default: a temporary one)")
     args = parser.parse_args()
     out = pathlib.Path(args.out or tempfile.mkdtemp(prefix="cf-correction-bench-"))
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(12345)
 
-    python = {}
+    load_before = os.getloadavg()[0]
+    evaluators = {}
     for name, file, corr, compound, inputs in cases(args.n, rng):
         cset = correctionlib.CorrectionSet.from_file(str(DATA / file))
         evaluator = cset.compound[corr] if compound else cset[corr]
         values = [v for _, v in inputs]
-        best = float("inf")
-        for _ in range(args.reps):
-            start = time.perf_counter()
-            result = evaluator.evaluate(*values)
-            best = min(best, time.perf_counter() - start)
-        python[name] = best
+        evaluators[name] = (evaluator, values)
         for stem, v in inputs:
             if stem is not None:
                 np.ascontiguousarray(v, dtype="<f8").tofile(out / f"{stem}.f64")
+        result = evaluator.evaluate(*values)
         np.ascontiguousarray(result, dtype="<f8").tofile(out / f"{name}_out.f64")
 
-    cmd = ["cargo", "bench", "-p", "cf-correction", "--bench", "eval", "--",
-           "--data", str(out), "--reps", str(args.reps)]
-    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if run.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{run.stderr[-4000:]}")
+    python = {name: float("inf") for name in evaluators}
     rust = {}
     agree = {}
-    for line in run.stdout.splitlines():
-        if m := re.match(r"RESULT (\S+) (\d+) (\S+)", line):
-            rust[(m[1], int(m[2]))] = float(m[3])
-        elif m := re.match(r"AGREE (\S+) (\d+)", line):
-            agree[m[1]] = int(m[2])
+    cmd = ["cargo", "bench", "-p", "cf-correction", "--bench", "eval", "--",
+           "--data", str(out), "--reps", str(args.reps)]
+    for _ in range(args.rounds):
+        for name, (evaluator, values) in evaluators.items():
+            for _ in range(args.reps):
+                start = time.perf_counter()
+                evaluator.evaluate(*values)
+                python[name] = min(python[name], time.perf_counter() - start)
+        run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        if run.returncode != 0:
+            sys.exit(f"{' '.join(cmd)} failed:\n{run.stderr[-4000:]}")
+        for line in run.stdout.splitlines():
+            if m := re.match(r"RESULT (\S+) (\d+) (\S+)", line):
+                key = (m[1], int(m[2]))
+                rust[key] = min(rust.get(key, float("inf")), float(m[3]))
+            elif m := re.match(r"AGREE (\S+) (\d+)", line):
+                agree[m[1]] = max(agree.get(m[1], 0), int(m[2]))
     threads = max(t for _, t in rust)
+    load_after = os.getloadavg()[0]
 
-    print(f"{args.n} inputs per correction, best of {args.reps}; machine: {os.cpu_count()} cores")
+    print(f"{args.n} inputs per correction, best of {args.reps} x {args.rounds} rounds; "
+          f"machine: {os.cpu_count()} cores, load average {load_before:.1f} -> {load_after:.1f}")
     print(f"python correctionlib {correctionlib.__version__} (numpy, 1 thread) vs cf-correction")
     header = (f"{'case':<14} {'python s':>9} {'cf 1t s':>9} {'x 1t':>6} "
               f"{f'cf {threads}t s':>9} {f'x {threads}t':>6} {'cf Mevals/s':>11} {'disagree':>8}")

@@ -799,6 +799,27 @@ mod tests {
     }
 
     #[test]
+    fn repeated_subexpressions_are_computed_once() {
+        let mut exprs = Exprs::default();
+        let parsed = exprs
+            .parse("log10(x)*log10(x)+log10(x)", &[0], Params::Bind(&[]))
+            .unwrap();
+        let reuses = exprs
+            .code
+            .iter()
+            .filter(|op| matches!(op, Op::Load(_) | Op::BinaryRegister(..)))
+            .count();
+        assert_eq!(reuses, 2);
+        let logs = exprs
+            .code
+            .iter()
+            .filter(|op| matches!(op, Op::Unary(UnaryOp::Log10)))
+            .count();
+        assert_eq!(logs, 1);
+        assert_eq!(exprs.run(parsed.program, &[Value::Real(100.0)], &[]), 6.0);
+    }
+
+    #[test]
     fn max_and_min_follow_std_with_nan() {
         assert!(eval("max(x,1)", &[f64::NAN], &[]).is_nan());
         assert_eq!(eval("max(1,x)", &[f64::NAN], &[]), 1.0);
