@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod correction;
+mod inspect;
 mod run;
 
 /// cf: columnar event processing for high-energy-physics analyses.
@@ -21,6 +22,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// List a ROOT or Parquet event file's trees and columns with types and entries; with
+    /// `--stats`, per-branch statistics to check against another reader.
+    Inspect(inspect::Args),
     /// Inspect and evaluate correctionlib JSON files (scale factors, energy corrections):
     /// `summary` lists corrections and their inputs, `eval` evaluates one point or a batch.
     Correction(correction::Args),
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<()> {
     match command {
+        Command::Inspect(args) => inspect::run(args),
         Command::Correction(args) => correction::run(args),
         Command::Run(args) => run::run(args),
         Command::Tasks => run::tasks(),
@@ -80,10 +85,26 @@ fn report(err: &anyhow::Error) -> ExitCode {
     if broken_pipe {
         return ExitCode::SUCCESS;
     }
-    eprintln!("error: {err:#}");
+    eprintln!("error: {}", one_paragraph(err));
     let code = err
         .chain()
         .find_map(|cause| cause.downcast_ref::<cf_engine::Error>())
         .map_or(EXIT_USAGE, cf_engine::Error::exit_code);
     ExitCode::from(code)
+}
+
+/// The error and its causes in one line, leaving out causes whose text an outer message
+/// already quotes (library errors often name their cause in their own message).
+fn one_paragraph(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let message = cause.to_string();
+        if !text.contains(&message) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&message);
+        }
+    }
+    text
 }
