@@ -136,6 +136,9 @@ pub struct Branch {
     leaf_type: LeafType,
     counter: Option<String>,
     baskets: Vec<BasketLoc>,
+    /// Why the branch cannot be read, found while reading the metadata; reported when the
+    /// branch is requested, so one bad branch does not hide the others.
+    broken: Option<String>,
 }
 
 impl Branch {
@@ -179,7 +182,7 @@ impl Branch {
         }
     }
 
-    fn from_raw(raw: RawBranch, tree_entries: u64, out: &mut Vec<Branch>) -> Parse<()> {
+    fn from_raw(mut raw: RawBranch, tree_entries: u64, out: &mut Vec<Branch>) {
         let (leaf_type, counter) = match raw.leaves.as_slice() {
             [leaf] if leaf.len == 1 => (LeafType::of_leaf(leaf), leaf.count.clone()),
             [leaf] => {
@@ -195,55 +198,62 @@ impl Branch {
         } else {
             LeafType::Unsupported(raw.class.clone())
         };
-        let mut baskets = Vec::new();
-        let branch_end = u64::try_from(raw.entries).unwrap_or(0).min(tree_entries);
-        for i in 0..raw.write_basket {
-            let first = raw.basket_entry[i];
-            let end = raw.basket_entry.get(i + 1).copied().unwrap_or(raw.entries);
-            let (seek, bytes) = (raw.basket_seek[i], raw.basket_bytes[i]);
-            if first < 0 || end < first || seek <= 0 || bytes <= 0 {
-                return Err(format!(
-                    "branch {}: basket {i} has entries {first}..{end}, position {seek}, size {bytes}",
-                    raw.name
-                ));
-            }
-            baskets.push(BasketLoc {
-                first: first as u64,
-                end: end as u64,
-                source: BasketSource::Disk {
-                    seek: seek as u64,
-                    bytes: bytes as usize,
-                },
-            });
-        }
-        let mut next = baskets.last().map_or(0, |b| b.end);
-        for e in raw.embedded {
-            let end = next + e.entries as u64;
-            baskets.push(BasketLoc {
-                first: next,
-                end,
-                source: BasketSource::Embedded(Arc::new(e)),
-            });
-            next = end;
-        }
-        baskets.retain(|b| b.end > b.first);
-        if next < branch_end {
-            return Err(format!(
-                "branch {}: baskets cover {next} of {branch_end} entries",
-                raw.name
-            ));
-        }
+        let (baskets, broken) = match basket_locations(&mut raw, tree_entries) {
+            Ok(b) => (b, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
         out.push(Branch {
             name: raw.name,
             leaf_type,
             counter,
             baskets,
+            broken,
         });
         for sub in raw.branches {
-            Branch::from_raw(sub, tree_entries, out)?;
+            Branch::from_raw(sub, tree_entries, out);
         }
-        Ok(())
     }
+}
+
+/// Where the baskets of a branch are; they must cover all entries of the tree, in order.
+fn basket_locations(raw: &mut RawBranch, tree_entries: u64) -> Parse<Vec<BasketLoc>> {
+    let mut baskets = Vec::new();
+    let mut next = 0u64;
+    for i in 0..raw.write_basket {
+        let first = raw.basket_entry[i];
+        let end = raw.basket_entry.get(i + 1).copied().unwrap_or(raw.entries);
+        let (seek, bytes) = (raw.basket_seek[i], raw.basket_bytes[i]);
+        if first != next as i64 || end < first || seek <= 0 || bytes <= 0 {
+            return Err(format!(
+                "basket {i} has entries {first}..{end} (expected to start at {next}), position {seek}, size {bytes}"
+            ));
+        }
+        baskets.push(BasketLoc {
+            first: first as u64,
+            end: end as u64,
+            source: BasketSource::Disk {
+                seek: seek as u64,
+                bytes: bytes as usize,
+            },
+        });
+        next = end as u64;
+    }
+    for e in std::mem::take(&mut raw.embedded) {
+        let end = next + e.entries as u64;
+        baskets.push(BasketLoc {
+            first: next,
+            end,
+            source: BasketSource::Embedded(Arc::new(e)),
+        });
+        next = end;
+    }
+    if next < tree_entries {
+        return Err(format!(
+            "its baskets hold {next} of the tree's {tree_entries} entries"
+        ));
+    }
+    baskets.retain(|b| b.end > b.first);
+    Ok(baskets)
 }
 
 #[derive(Debug)]
@@ -275,7 +285,7 @@ impl Tree {
         let entries = raw.entries as u64;
         let mut branches = Vec::new();
         for b in raw.branches {
-            Branch::from_raw(b, entries, &mut branches).map_err(|e| src.malformed(what(), e))?;
+            Branch::from_raw(b, entries, &mut branches);
         }
         let index = branches
             .iter()
@@ -384,6 +394,12 @@ impl Tree {
                         branch: name.to_string(),
                         type_name: t.clone(),
                     });
+                }
+                if let Some(reason) = &b.broken {
+                    return Err(self.inner.src.malformed(
+                        format!("branch {name} of tree {}", self.inner.name),
+                        reason.clone(),
+                    ));
                 }
                 Ok(i)
             })

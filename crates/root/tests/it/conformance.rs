@@ -209,3 +209,27 @@ fn partial_range_reads_slices_of_the_whole() {
     }
     assert_eq!(tree.branch("Muon_pt").unwrap().counter(), Some("nMuon_pt"));
 }
+
+#[test]
+fn one_tree_read_from_several_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<RootFile>();
+    send_sync::<cf_root::Tree>();
+    let file = RootFile::open(data("nanoaod/nano_dimuon.root")).unwrap();
+    let tree = file.tree("Events").unwrap();
+    let names = ["Muon_pt", "Muon_eta", "nMuon", "run", "HLT_IsoMu24"];
+    let whole = tree.read(&names, 0..tree.num_entries()).unwrap();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4u64)
+            .map(|k| {
+                let tree = &tree;
+                s.spawn(move || tree.read(&names, k * 10..k * 10 + 10).unwrap())
+            })
+            .collect();
+        for (k, h) in handles.into_iter().enumerate() {
+            for (part, w) in h.join().unwrap().iter().zip(&whole) {
+                assert_eq!(part, &w.slice(k * 10, 10));
+            }
+        }
+    });
+}
