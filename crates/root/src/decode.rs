@@ -105,6 +105,9 @@ fn byte_range(p: &Piece, size: usize, jagged: bool) -> Parse<(usize, usize)> {
 
 /// List offsets (in values) for the pieces of a jagged branch.
 fn list_offsets(pieces: &[Piece], size: usize) -> Parse<OffsetBuffer<i32>> {
+    // Value sizes are powers of two, so shifts and masks replace a division per entry.
+    let shift = size.trailing_zeros();
+    let mask = size as i64 - 1;
     let n: u64 = pieces.iter().map(|p| p.to - p.from).sum();
     let mut out = Vec::with_capacity(n as usize + 1);
     out.push(0i32);
@@ -118,18 +121,25 @@ fn list_offsets(pieces: &[Piece], size: usize) -> Parse<OffsetBuffer<i32>> {
         let window = offs
             .get(p.from as usize..=p.to as usize)
             .ok_or_else(|| "entry range beyond the basket's offsets".to_string())?;
-        for w in window.windows(2) {
-            let bytes = (w[1] - w[0]) as usize;
-            if !bytes.is_multiple_of(size) {
-                return Err(format!(
-                    "an entry of {bytes} bytes is not a whole number of {size}-byte values"
-                ));
-            }
-            total += (bytes / size) as i64;
-            out.push(i32::try_from(total).map_err(|_| {
-                "more than 2^31 values in one read; read fewer entries".to_string()
-            })?);
+        let base = window[0] as i64;
+        // Offsets never decrease (checked when the basket was loaded), so the last one
+        // bounds every value pushed below.
+        let end = total + ((window[window.len() - 1] as i64 - base) >> shift);
+        if end > i32::MAX as i64 {
+            return Err("more than 2^31 values in one read; read fewer entries".to_string());
         }
+        let mut misaligned = 0;
+        out.extend(window[1..].iter().map(|&o| {
+            let rel = o as i64 - base;
+            misaligned |= rel & mask;
+            (total + (rel >> shift)) as i32
+        }));
+        if misaligned != 0 {
+            return Err(format!(
+                "an entry is not a whole number of {size}-byte values"
+            ));
+        }
+        total = end;
     }
     Ok(OffsetBuffer::new(ScalarBuffer::from(out)))
 }
