@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use crate::correction::{check_count, Kernel};
 use crate::error::{Error, Result};
+use crate::node::{Arg, Dictionary};
 use crate::{InputType, Value};
 
 /// Elements evaluated per task; large enough to amortise scheduling, small enough to balance.
@@ -81,6 +82,17 @@ struct Source<'a> {
     per_list: bool,
 }
 
+macro_rules! integer_arg {
+    ($s:expr, $i:expr, $real:expr) => {{
+        let v = $s[$i];
+        if $real {
+            Arg::Real(v as f64)
+        } else {
+            Arg::Int(v as i64)
+        }
+    }};
+}
+
 macro_rules! integer {
     ($s:expr, $i:expr, $real:expr) => {{
         let v = $s[$i];
@@ -109,6 +121,26 @@ impl<'a> Source<'a> {
             Data::U64(s) => integer!(s, i, self.real),
             Data::Str(a) => Value::Str(a.value(i)),
             Data::LargeStr(a) => Value::Str(a.value(i)),
+        }
+    }
+
+    /// The value as the compiled tree reads it.
+    #[inline(always)]
+    fn arg(&self, i: usize, dictionary: &Dictionary) -> Arg {
+        match &self.data {
+            Data::Const(v) => dictionary.arg(*v),
+            Data::F64(s) => Arg::Real(s[i]),
+            Data::F32(s) => Arg::Real(f64::from(s[i])),
+            Data::I8(s) => integer_arg!(s, i, self.real),
+            Data::I16(s) => integer_arg!(s, i, self.real),
+            Data::I32(s) => integer_arg!(s, i, self.real),
+            Data::I64(s) => integer_arg!(s, i, self.real),
+            Data::U8(s) => integer_arg!(s, i, self.real),
+            Data::U16(s) => integer_arg!(s, i, self.real),
+            Data::U32(s) => integer_arg!(s, i, self.real),
+            Data::U64(s) => integer_arg!(s, i, self.real),
+            Data::Str(a) => Arg::Key(dictionary.id(a.value(i))),
+            Data::LargeStr(a) => Arg::Key(dictionary.id(a.value(i))),
         }
     }
 }
@@ -294,32 +326,49 @@ fn typed(array: &dyn Array, ty: InputType) -> Option<Data<'_>> {
     })
 }
 
-fn eval_chunk<'a, K: Kernel>(
+fn eval_chunk<K: Kernel>(
     kernel: &K,
-    sources: &[Source<'a>],
+    sources: &[Source<'_>],
     list_of: &[u32],
     start: usize,
     out: &mut [f64],
 ) -> Result<()> {
-    let mut values: Vec<Value<'a>> = vec![Value::Real(0.0); sources.len()];
-    let mut scratch: Vec<Value<'a>> = Vec::with_capacity(sources.len());
-    let fill = |values: &mut [Value<'a>], i: usize| {
-        for (slot, source) in values.iter_mut().zip(sources) {
-            let at = if source.per_list {
-                list_of[i] as usize
-            } else {
-                i
-            };
-            *slot = source.get(at);
+    let dictionary = kernel.dictionary();
+    let index = |source: &Source<'_>, i: usize| {
+        if source.per_list {
+            list_of[i] as usize
+        } else {
+            i
         }
     };
+    // Constants (typically broadcast strings) are looked up once, not per element.
+    let constants: Vec<Option<Arg>> = sources
+        .iter()
+        .map(|source| match source.data {
+            Data::Const(v) => Some(dictionary.arg(v)),
+            _ => None,
+        })
+        .collect();
+    let mut args: Vec<Arg> = constants
+        .iter()
+        .map(|c| c.unwrap_or(Arg::Real(0.0)))
+        .collect();
+    let mut scratch: Vec<Arg> = Vec::with_capacity(sources.len());
     for (offset, slot) in out.iter_mut().enumerate() {
         let i = start + offset;
-        fill(&mut values, i);
-        match kernel.eval_raw(&mut values, &mut scratch) {
+        for ((arg, source), constant) in args.iter_mut().zip(sources).zip(&constants) {
+            *arg = match constant {
+                Some(c) => *c,
+                None => source.arg(index(source, i), dictionary),
+            };
+        }
+        match kernel.eval_raw(&mut args, &mut scratch) {
             Ok(v) => *slot = v,
             Err(fault) => {
-                fill(&mut values, i);
+                let values: Vec<Value<'_>> = sources
+                    .iter()
+                    .map(|source| source.get(index(source, i)))
+                    .collect();
                 return Err(Error::Element {
                     index: i,
                     source: Box::new(kernel.fault_error(fault, &values)),

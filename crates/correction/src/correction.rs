@@ -10,7 +10,7 @@ use serde_json::{Map, Value as Json};
 use crate::columns::{evaluate_columns, Column};
 use crate::error::{Error, Result, Side};
 use crate::json::{self, Reader, Seg};
-use crate::node::{Builder, Edges, Fault, Keys, Node, Tree};
+use crate::node::{Arg, Builder, Dictionary, Edges, Fault, Keys, Node, Tree, NO_KEY};
 
 /// The declared type of an input or output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,14 +151,12 @@ pub trait Evaluate: Sync {
 pub(crate) trait Kernel: Sync {
     fn kernel_name(&self) -> &str;
     fn kernel_inputs(&self) -> &[Variable];
-    /// Evaluates type-checked `values`, which it may modify; `scratch` is reusable space.
+    /// Maps string inputs to the ids [`Kernel::eval_raw`] expects.
+    fn dictionary(&self) -> &Dictionary;
+    /// Evaluates type-checked `args`, which it may modify; `scratch` is reusable space.
     /// A fault carries the index of the failing constituent of a compound correction.
-    fn eval_raw<'a>(
-        &self,
-        values: &mut [Value<'a>],
-        scratch: &mut Vec<Value<'a>>,
-    ) -> Result<f64, (usize, Fault)>;
-    /// Names the inputs of a fault; `values` are the ones given to [`Kernel::eval_raw`].
+    fn eval_raw(&self, args: &mut [Arg], scratch: &mut Vec<Arg>) -> Result<f64, (usize, Fault)>;
+    /// Names the inputs of a fault; `values` are the inputs that gave it.
     fn fault_error(&self, fault: (usize, Fault), values: &[Value<'_>]) -> Error;
 }
 
@@ -186,10 +184,11 @@ fn evaluate_point(kernel: &dyn Kernel, values: &[Value<'_>]) -> Result<f64> {
             });
         }
     }
-    let mut work = values.to_vec();
+    let dictionary = kernel.dictionary();
+    let mut args: Vec<Arg> = values.iter().map(|v| dictionary.arg(*v)).collect();
     let mut scratch = Vec::new();
     kernel
-        .eval_raw(&mut work, &mut scratch)
+        .eval_raw(&mut args, &mut scratch)
         .map_err(|fault| kernel.fault_error(fault, values))
 }
 
@@ -360,14 +359,14 @@ impl Kernel for Correction {
         &self.inputs
     }
 
+    fn dictionary(&self) -> &Dictionary {
+        &self.tree.dictionary
+    }
+
     #[inline]
-    fn eval_raw<'a>(
-        &self,
-        values: &mut [Value<'a>],
-        _scratch: &mut Vec<Value<'a>>,
-    ) -> Result<f64, (usize, Fault)> {
+    fn eval_raw(&self, args: &mut [Arg], _scratch: &mut Vec<Arg>) -> Result<f64, (usize, Fault)> {
         self.tree
-            .eval(self.tree.root, values)
+            .eval(self.tree.root, args)
             .map_err(|fault| (usize::MAX, fault))
     }
 
@@ -460,6 +459,8 @@ impl fmt::Display for UpdateOp {
 struct Step {
     /// For each input of the constituent, the position in the compound's inputs.
     map: Box<[u32]>,
+    /// For each string id of the compound's dictionary, the constituent's id.
+    keys: Box<[u32]>,
     correction: Arc<Correction>,
 }
 
@@ -475,6 +476,8 @@ pub struct CompoundCorrection {
     input_op: UpdateOp,
     output_op: UpdateOp,
     stack: Vec<Step>,
+    /// The union of the constituents' string keys.
+    dictionary: Dictionary,
 }
 
 impl CompoundCorrection {
@@ -574,10 +577,23 @@ impl CompoundCorrection {
             }
             stack.push(Step {
                 map: map.into(),
+                keys: Box::default(),
                 correction: Arc::clone(correction),
             });
         }
+        let mut strings: Vec<String> = stack
+            .iter()
+            .flat_map(|step| step.correction.tree.dictionary.strings().map(str::to_owned))
+            .collect();
+        strings.sort();
+        strings.dedup();
+        for step in &mut stack {
+            let own = &step.correction.tree.dictionary;
+            step.keys = strings.iter().map(|s| own.id(s)).collect();
+        }
+        let dictionary = Dictionary::new(strings);
         Ok(Self {
+            dictionary,
             name,
             description,
             inputs,
@@ -599,23 +615,26 @@ impl Kernel for CompoundCorrection {
         &self.inputs
     }
 
+    fn dictionary(&self) -> &Dictionary {
+        &self.dictionary
+    }
+
     #[inline]
-    fn eval_raw<'a>(
-        &self,
-        values: &mut [Value<'a>],
-        scratch: &mut Vec<Value<'a>>,
-    ) -> Result<f64, (usize, Fault)> {
+    fn eval_raw(&self, values: &mut [Arg], scratch: &mut Vec<Arg>) -> Result<f64, (usize, Fault)> {
         let mut out = 0.0;
         for (k, step) in self.stack.iter().enumerate() {
             scratch.clear();
-            scratch.extend(step.map.iter().map(|&i| values[i as usize]));
+            scratch.extend(step.map.iter().map(|&i| match values[i as usize] {
+                Arg::Key(id) => Arg::Key(step.keys.get(id as usize).copied().unwrap_or(NO_KEY)),
+                other => other,
+            }));
             let sf = step
                 .correction
                 .tree
                 .eval(step.correction.tree.root, scratch)
                 .map_err(|fault| (k, fault))?;
             for &i in self.updates.iter() {
-                if let Value::Real(v) = &mut values[i as usize] {
+                if let Arg::Real(v) = &mut values[i as usize] {
                     match self.input_op {
                         UpdateOp::Add => *v += sf,
                         UpdateOp::Multiply => *v *= sf,

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use crate::Value;
+use crate::node::Arg;
 
 /// Index of an expression node in a [`Exprs`] arena.
 pub(crate) type ExprId = u32;
@@ -355,13 +355,13 @@ impl Exprs {
     }
 
     /// Runs a compiled formula.
-    pub(crate) fn run(&self, program: Program, values: &[Value<'_>], params: &[f64]) -> f64 {
+    pub(crate) fn run(&self, program: Program, values: &[Arg], params: &[f64]) -> f64 {
         let start = program.start as usize;
         let code = &self.code[start..start + program.len as usize];
         let variable = |i: u32| match values[i as usize] {
-            Value::Real(v) => v,
-            Value::Int(v) => v as f64,
-            Value::Str(_) => f64::NAN,
+            Arg::Real(v) => v,
+            Arg::Int(v) => v as f64,
+            Arg::Key(_) => f64::NAN,
         };
         let parameter = |i: u32| params.get(i as usize).copied().unwrap_or(f64::NAN);
         let mut slots = [0.0f64; SLOTS];
@@ -760,7 +760,7 @@ mod tests {
         let mut exprs = Exprs::default();
         let variables: Vec<u32> = (0..vars.len() as u32).collect();
         let parsed = exprs.parse(text, &variables, Params::Bind(params)).unwrap();
-        let values: Vec<Value> = vars.iter().map(|&v| Value::Real(v)).collect();
+        let values: Vec<Arg> = vars.iter().map(|&v| Arg::Real(v)).collect();
         exprs.run(parsed.program, &values, &[])
     }
 
@@ -816,7 +816,7 @@ mod tests {
             .filter(|op| matches!(op, Op::Unary(UnaryOp::Log10)))
             .count();
         assert_eq!(logs, 1);
-        assert_eq!(exprs.run(parsed.program, &[Value::Real(100.0)], &[]), 6.0);
+        assert_eq!(exprs.run(parsed.program, &[Arg::Real(100.0)], &[]), 6.0);
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! with inputs resolved to positions, keys sorted and formulas parsed, so evaluation walks
 //! plain data and never allocates.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value as Json};
 
 use crate::error::Result;
@@ -9,6 +11,64 @@ use crate::formula::{Exprs, Params, Program};
 use crate::hashprng::{xxh64_words, Pcg32};
 use crate::json::{self, Reader, Seg};
 use crate::{InputType, Value, Variable};
+
+/// The id of a string that is no category key of a correction.
+pub(crate) const NO_KEY: u32 = u32::MAX;
+
+/// An input value as the compiled tree reads it: strings are replaced by their id in the
+/// correction's [`Dictionary`], so category lookups compare integers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Arg {
+    Real(f64),
+    Int(i64),
+    Key(u32),
+}
+
+/// The string category keys of a correction, each with an id.
+#[derive(Debug, Default)]
+pub(crate) struct Dictionary {
+    /// Sorted by string.
+    entries: Box<[(Box<str>, u32)]>,
+}
+
+impl Dictionary {
+    /// A dictionary giving `strings[i]` the id `i`.
+    pub(crate) fn new(strings: impl IntoIterator<Item = String>) -> Self {
+        let mut entries: Vec<(Box<str>, u32)> = strings
+            .into_iter()
+            .enumerate()
+            .map(|(id, s)| (s.into_boxed_str(), id as u32))
+            .collect();
+        entries.sort();
+        Self {
+            entries: entries.into(),
+        }
+    }
+
+    /// The id of `key`, or [`NO_KEY`].
+    #[inline]
+    pub(crate) fn id(&self, key: &str) -> u32 {
+        match self.entries.binary_search_by(|(k, _)| (**k).cmp(key)) {
+            Ok(at) => self.entries[at].1,
+            Err(_) => NO_KEY,
+        }
+    }
+
+    /// The strings, in no particular order.
+    pub(crate) fn strings(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(k, _)| &**k)
+    }
+
+    /// The input as the tree reads it.
+    #[inline]
+    pub(crate) fn arg(&self, value: Value<'_>) -> Arg {
+        match value {
+            Value::Real(v) => Arg::Real(v),
+            Value::Int(v) => Arg::Int(v),
+            Value::Str(s) => Arg::Key(self.id(s)),
+        }
+    }
+}
 
 pub(crate) type NodeId = u32;
 
@@ -54,7 +114,8 @@ pub(crate) struct Axis {
 #[derive(Debug)]
 pub(crate) enum Keys {
     Int(Box<[(i64, NodeId)]>),
-    Str(Box<[(Box<str>, NodeId)]>),
+    /// Dictionary ids, sorted.
+    Str(Box<[(u32, NodeId)]>),
 }
 
 #[derive(Debug)]
@@ -127,14 +188,15 @@ pub(crate) struct Tree {
     pub(crate) nodes: Vec<Node>,
     exprs: Exprs,
     pub(crate) root: NodeId,
+    pub(crate) dictionary: Dictionary,
 }
 
 #[inline]
-fn number(value: Value<'_>) -> f64 {
+fn number(value: Arg) -> f64 {
     match value {
-        Value::Real(v) => v,
-        Value::Int(v) => v as f64,
-        Value::Str(_) => f64::NAN,
+        Arg::Real(v) => v,
+        Arg::Int(v) => v as f64,
+        Arg::Key(_) => f64::NAN,
     }
 }
 
@@ -199,7 +261,7 @@ fn find_bin(edges: &Edges, flow: Flow, mut value: f64, input: u32) -> Result<usi
 impl Tree {
     /// Evaluates node `id`. `values` are the correction's inputs, already type-checked;
     /// `transform` nodes rewrite an entry while evaluating below them and restore it after.
-    pub(crate) fn eval(&self, mut id: NodeId, values: &mut [Value<'_>]) -> Result<f64, Fault> {
+    pub(crate) fn eval(&self, mut id: NodeId, values: &mut [Arg]) -> Result<f64, Fault> {
         // Nodes that select one child continue the loop instead of recursing.
         loop {
             id = match &self.nodes[id as usize] {
@@ -234,12 +296,12 @@ impl Tree {
                 } => {
                     let input = *input;
                     let found = match (keys, values[input as usize]) {
-                        (Keys::Int(map), Value::Int(key)) => map
+                        (Keys::Int(map), Arg::Int(key)) => map
                             .binary_search_by_key(&key, |(k, _)| *k)
                             .map(|at| map[at].1)
                             .or(default.ok_or(Fault::UnknownInt { input, key })),
-                        (Keys::Str(map), Value::Str(key)) => map
-                            .binary_search_by(|(k, _)| (**k).cmp(key))
+                        (Keys::Str(map), Arg::Key(key)) => map
+                            .binary_search_by_key(&key, |(k, _)| *k)
                             .map(|at| map[at].1)
                             .or(default.ok_or(Fault::UnknownStr { input })),
                         // Inputs are type-checked before evaluation; a mismatch cannot occur.
@@ -260,8 +322,8 @@ impl Tree {
                     let slot = *input as usize;
                     let old = values[slot];
                     values[slot] = match old {
-                        Value::Int(_) => Value::Int(new.round() as i64),
-                        _ => Value::Real(new),
+                        Arg::Int(_) => Arg::Int(new.round() as i64),
+                        _ => Arg::Real(new),
                     };
                     let out = self.eval(*content, values);
                     values[slot] = old;
@@ -275,7 +337,7 @@ impl Tree {
         }
     }
 
-    fn hashprng(&self, inputs: &[u32], distribution: &Distribution, values: &[Value<'_>]) -> f64 {
+    fn hashprng(&self, inputs: &[u32], distribution: &Distribution, values: &[Arg]) -> f64 {
         // Few inputs in practice; longer lists hash through a heap buffer.
         let mut inline = [0u64; 8];
         let mut heap = Vec::new();
@@ -287,9 +349,9 @@ impl Tree {
         };
         for (word, &input) in words.iter_mut().zip(inputs.iter()) {
             *word = match values[input as usize] {
-                Value::Int(v) => v as u64,
-                Value::Real(v) => v.to_bits(),
-                Value::Str(_) => 0,
+                Arg::Int(v) => v as u64,
+                Arg::Real(v) => v.to_bits(),
+                Arg::Key(_) => 0,
             };
         }
         let mut rng = Pcg32::new(xxh64_words(words));
@@ -308,6 +370,8 @@ pub(crate) struct Builder<'r, 'f> {
     exprs: Exprs,
     /// Generic formulas: root and number of parameters read.
     generic: Vec<(Program, usize)>,
+    /// String category keys and their ids.
+    strings: HashMap<String, u32>,
 }
 
 impl<'r, 'f> Builder<'r, 'f> {
@@ -318,14 +382,18 @@ impl<'r, 'f> Builder<'r, 'f> {
             nodes: Vec::new(),
             exprs: Exprs::default(),
             generic: Vec::new(),
+            strings: HashMap::new(),
         }
     }
 
     pub(crate) fn finish(self, root: NodeId) -> Tree {
+        let mut strings: Vec<(String, u32)> = self.strings.into_iter().collect();
+        strings.sort_by_key(|(_, id)| *id);
         Tree {
             nodes: self.nodes,
             exprs: self.exprs,
             root,
+            dictionary: Dictionary::new(strings.into_iter().map(|(s, _)| s)),
         }
     }
 
@@ -671,7 +739,7 @@ impl<'r, 'f> Builder<'r, 'f> {
         let ty = self.inputs[input as usize].input_type();
         let items = self.reader.array(obj, "content")?;
         let mut ints: Vec<(i64, NodeId)> = Vec::new();
-        let mut strs: Vec<(Box<str>, NodeId)> = Vec::new();
+        let mut strs: Vec<(u32, NodeId)> = Vec::new();
         self.reader.path_push(Seg::Key("content"));
         for (i, item) in items.iter().enumerate() {
             self.reader.path_push(Seg::Index(i));
@@ -680,7 +748,11 @@ impl<'r, 'f> Builder<'r, 'f> {
             let value = self.reader.required(pair, "value")?;
             let child = self.child(Seg::Key("value"), value)?;
             match (key, ty) {
-                (Json::String(s), InputType::String) => strs.push((s.as_str().into(), child)),
+                (Json::String(s), InputType::String) => {
+                    let next = self.strings.len() as u32;
+                    let id = *self.strings.entry(s.clone()).or_insert(next);
+                    strs.push((id, child));
+                }
                 (Json::Number(n), InputType::Int)
                     if n.as_i64().is_some_and(|k| i32::try_from(k).is_ok()) =>
                 {
@@ -707,8 +779,8 @@ impl<'r, 'f> Builder<'r, 'f> {
         // The reference keeps the first of duplicate keys; a stable sort then dedup does too.
         let keys = match ty {
             InputType::String => {
-                strs.sort_by(|a, b| a.0.cmp(&b.0));
-                strs.dedup_by(|later, first| later.0 == first.0);
+                strs.sort_by_key(|(k, _)| *k);
+                strs.dedup_by_key(|(k, _)| *k);
                 Keys::Str(strs.into())
             }
             InputType::Int => {
