@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::io::Read;
 
 use crate::cursor::Parse;
+use crate::pool;
 
 const HEADER: usize = 9;
 
@@ -24,7 +25,9 @@ fn size24(b: &[u8]) -> usize {
 /// objects that do not shrink.
 pub(crate) fn decompress(input: &[u8], objlen: usize) -> Parse<Vec<u8>> {
     if input.len() == objlen {
-        return Ok(input.to_vec());
+        let mut out = pool::take(objlen);
+        out.copy_from_slice(input);
+        return Ok(out);
     }
     // Each block inflates to at most 2^24 - 1 bytes and takes at least a 9-byte header, which
     // bounds what an honest size can be; a corrupt size must not trigger a huge allocation.
@@ -35,7 +38,9 @@ pub(crate) fn decompress(input: &[u8], objlen: usize) -> Parse<Vec<u8>> {
             input.len()
         ));
     }
-    let mut out = vec![0u8; objlen];
+    // Recycled buffer: the loop below overwrites every byte (each block must fill exactly its
+    // declared size, and the blocks must add up to `objlen`).
+    let mut out = pool::take(objlen);
     let mut filled = 0;
     let mut rest = input;
     while filled < objlen {

@@ -12,6 +12,7 @@ use arrow_buffer::{BooleanBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::Field;
 
 use crate::cursor::Parse;
+use crate::pool;
 use crate::tree::LeafType;
 
 /// A decompressed basket of one branch.
@@ -24,6 +25,12 @@ pub(crate) struct Basket {
     /// Byte offset of each entry in `data`, plus the end (`entries + 1` values), for
     /// variable-size entries.
     pub(crate) offsets: Option<Vec<i32>>,
+}
+
+impl Drop for Basket {
+    fn drop(&mut self) {
+        pool::give(std::mem::take(&mut self.data));
+    }
 }
 
 /// Checks what later slicing relies on: offsets start at 0 or more, never decrease, and end

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::compress::decompress;
 use crate::cursor::{Cursor, Parse};
 use crate::error::{Error, Result};
+use crate::pool;
 use crate::tree::Tree;
 
 /// An open file shared by a [`RootFile`] and the trees read from it; reads use `pread`, so
@@ -32,7 +33,8 @@ impl Source {
                 file_len: self.len,
             });
         };
-        let mut buf = vec![0u8; n];
+        // Recycled buffer: `read_exact_at` overwrites all of it or fails.
+        let mut buf = pool::take(n);
         self.file
             .read_exact_at(&mut buf, offset)
             .map_err(|source| Error::Io {

@@ -54,6 +54,7 @@ mod cursor;
 mod decode;
 mod error;
 mod file;
+mod pool;
 mod streamer;
 mod tree;
 

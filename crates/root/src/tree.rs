@@ -15,6 +15,7 @@ use crate::cursor::{Cursor, Parse};
 use crate::decode::{build, check_offsets, Basket, Piece};
 use crate::error::{Error, Result};
 use crate::file::{Key, Source};
+use crate::pool;
 use crate::streamer::{basket_header, parse_tree, EmbeddedBasket, RawBranch, RawLeaf};
 
 /// The value type of a branch (of each element, for jagged branches).
@@ -489,7 +490,9 @@ impl TreeInner {
             },
             BasketSource::Disk { seek, bytes } => {
                 let raw = self.src.read(*seek, *bytes, &what)?;
-                self.disk_basket(&raw, &what)?
+                let basket = self.disk_basket(&raw, &what);
+                pool::give(raw);
+                basket?
             }
         };
         if basket.entries < loc.end - loc.first {
