@@ -177,12 +177,12 @@ fn bench_lock() {
             drop(cf_engine::lock::TaskLock::acquire(&dir, cf_engine::TaskId(i), "T").unwrap());
         }
         println!(
-            "task lock acquire + release, {label}: {:.1} µs",
+            "task lock acquire + release ({label}): {:.1} µs",
             start.elapsed().as_secs_f64() / N as f64 * 1e6
         );
     };
-    round("new lock file");
-    round("existing lock file");
+    round("first use of the lock file");
+    round("warm");
 }
 
 fn bench_startup() {

@@ -118,11 +118,6 @@ impl FileSystem for LocalFileSystem {
         path: &Path,
         write: &mut dyn FnMut(&mut (dyn Write + Send)) -> io::Result<()>,
     ) -> Result<()> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating directory", &dir, e))?;
         let temp = temp_path(path).ok_or_else(|| {
             Error::io(
                 "writing",
@@ -133,7 +128,19 @@ impl FileSystem for LocalFileSystem {
         // The fixed temporary name lets the engine clean up after a killed run with one unlink
         // (it holds the task lock, so no one else writes it). If the name is taken, another
         // writer outside the engine is at work: use a name of our own instead.
-        let (temp, file) = match create_new(&temp) {
+        let first = match create_new(&temp) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                // Directories are created on demand: one failed open is cheaper than a
+                // mkdir per write when they exist, which is the common case.
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| Error::io("creating directory", dir, e))?;
+                }
+                create_new(&temp)
+            }
+            other => other,
+        };
+        let (temp, file) = match first {
             Ok(file) => (temp, file),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
