@@ -185,10 +185,21 @@ fn evaluate_point(kernel: &dyn Kernel, values: &[Value<'_>]) -> Result<f64> {
         }
     }
     let dictionary = kernel.dictionary();
-    let mut args: Vec<Arg> = values.iter().map(|v| dictionary.arg(*v)).collect();
+    // Corrections rarely take more than a few inputs: keep them on the stack.
+    let mut inline = [Arg::Real(0.0); 16];
+    let mut heap = Vec::new();
+    let args: &mut [Arg] = if values.len() <= inline.len() {
+        &mut inline[..values.len()]
+    } else {
+        heap.resize(values.len(), Arg::Real(0.0));
+        &mut heap
+    };
+    for (arg, value) in args.iter_mut().zip(values) {
+        *arg = dictionary.arg(*value);
+    }
     let mut scratch = Vec::new();
     kernel
-        .eval_raw(&mut args, &mut scratch)
+        .eval_raw(args, &mut scratch)
         .map_err(|fault| kernel.fault_error(fault, values))
 }
 
