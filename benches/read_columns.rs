@@ -1,6 +1,6 @@
 //! Reads the 16 AGC columns from event files through cf-io and prints events/s per file.
 //!
-//! `cargo bench --bench read_columns -- [--to-parquet OUT] FILE...`: with `--to-parquet`, the
+//! `cargo bench --bench read_columns -- [--batch-size N] [--to-parquet OUT] FILE...`: with `--to-parquet`, the
 //! first file is first converted to cf's Parquet (all its readable columns) at OUT, which is
 //! then measured too. Each file is read `REPEATS` times; the best time counts. The thread count
 //! follows `RAYON_NUM_THREADS`. Driven by `benches/read_nanoaod.py`, which compares with uproot.
@@ -21,12 +21,18 @@ const AGC_COLUMNS: &[&str] = &[
 
 const REPEATS: usize = 3;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     let mut files = Vec::new();
     let mut parquet_out = None;
+    let mut batch_size = DEFAULT_BATCH_SIZE;
     while let Some(arg) = args.next() {
-        if arg == "--to-parquet" {
+        if arg == "--batch-size" {
+            batch_size = args.next().ok_or("--batch-size needs a number")?.parse()?;
+        } else if arg == "--to-parquet" {
             parquet_out = Some(PathBuf::from(
                 args.next().ok_or("--to-parquet needs a path")?,
             ));
@@ -35,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     if files.is_empty() {
-        return Err("usage: read_columns [--to-parquet OUT] FILE...".into());
+        return Err("usage: read_columns [--batch-size N] [--to-parquet OUT] FILE...".into());
     }
     if let Some(out) = parquet_out {
         convert(&files[0], &out)?;
@@ -43,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let columns = ColumnSet::parse(AGC_COLUMNS)?;
     for file in &files {
-        let (events, seconds) = best_read(file, &columns)?;
+        let (events, seconds) = best_read(file, &columns, batch_size)?;
         println!(
             "{{\"reader\": \"cf\", \"file\": {:?}, \"events\": {events}, \"seconds\": {seconds:.4}, \"events_per_s\": {:.0}}}",
             file.display().to_string(),
@@ -56,6 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn best_read(
     file: &PathBuf,
     columns: &ColumnSet,
+    batch_size: usize,
 ) -> Result<(u64, f64), Box<dyn std::error::Error>> {
     let mut best = f64::INFINITY;
     let mut events = 0;
@@ -63,7 +70,7 @@ fn best_read(
         let start = Instant::now();
         let source = EventFile::open(file)?;
         events = 0;
-        for batch in source.read(columns, DEFAULT_BATCH_SIZE)? {
+        for batch in source.read(columns, batch_size)? {
             events += batch?.num_events() as u64;
         }
         best = best.min(start.elapsed().as_secs_f64());

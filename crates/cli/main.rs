@@ -8,6 +8,11 @@ mod correction;
 mod inspect;
 mod run;
 
+// Event batches allocate and free large buffers at a high rate; mimalloc reuses them where
+// the system allocator returns them to the kernel and faults them in again.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// cf: columnar event processing for high-energy-physics analyses.
 #[derive(Parser)]
 #[command(name = "cf", version, about, long_about = None)]
