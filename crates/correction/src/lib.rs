@@ -13,7 +13,20 @@
 //! `category` with int or string keys and a default, `formula` in the TFormula language,
 //! `formularef`, `transform`, `hashprng`, numeric constants) and compound corrections. Errors
 //! the reference raises (value outside a binning with flow `error`, unknown category, wrong
-//! number or type of inputs) are [`Error`]s naming the correction and the input.
+//! number or type of inputs) are [`Error`]s naming the correction and the input. The neural
+//! network node `lwtnn` is not supported: loading a file that uses it fails with a clear error.
+//!
+//! # How evaluation is kept fast
+//!
+//! - Nodes that select a child (binnings, categories) are walked in a loop, not recursively.
+//! - String category keys are interned per correction, so lookups compare integers; a
+//!   broadcast string (`"nominal"`, `"2018_UL"`) is resolved once per chunk of elements.
+//! - Formulas are compiled to postfix instructions; subexpressions that repeat (the jet
+//!   energy corrections repeat `log10(max(min(x,[1]),[0]))` five times) are computed once.
+//!   Every libm call and its order is kept, so results equal the reference bit for bit.
+//! - [`Evaluate::evaluate_columns`] splits inputs of at least [`PARALLEL_MIN_ELEMENTS`]
+//!   elements into chunks evaluated on the current rayon pool; run it inside
+//!   `ThreadPool::install` to choose the number of threads.
 //!
 //! # Example
 //!
