@@ -90,14 +90,16 @@ fn count_words_decls() -> Vec<ParamDecl> {
     ]
 }
 
-/// The directory of a family's outputs: `<store>/<Family>/<version>/<digest of inputs>`.
-fn out_dir(ctx: &Context, params: &Params) -> Result<PathBuf> {
+/// Output `name` of a family: `<store>/<Family>/<version>/<digest of inputs>/<name>`.
+fn out_target(ctx: &Context, params: &Params, name: &str) -> Result<FileTarget> {
     let inputs = params.get("inputs")?.canonical();
-    Ok(ctx
-        .store()
-        .join(params.family())
-        .join(params.str("version")?)
-        .join(format!("{:08x}", fnv1a64(inputs.as_bytes()) as u32)))
+    let digest = format!("{:08x}", fnv1a64(inputs.as_bytes()) as u32);
+    Ok(ctx.target(
+        PathBuf::from(params.family())
+            .join(params.str("version")?)
+            .join(digest)
+            .join(name),
+    ))
 }
 
 #[derive(Debug)]
@@ -172,10 +174,8 @@ impl Task for CountWords {
         if branch < 0 {
             return Ok(output_of(self)?);
         }
-        let dir = out_dir(&self.ctx, &self.params)?;
-        Ok(Output::File(FileTarget::local(
-            dir.join(format!("counts_{branch}.json")),
-        )))
+        let name = format!("counts_{branch}.json");
+        Ok(Output::File(out_target(&self.ctx, &self.params, &name)?))
     }
 
     fn run(&self, ctx: &RunContext<'_>) -> Result<(), BoxError> {
@@ -228,17 +228,11 @@ impl Task for MergeCounts {
     }
 
     fn output(&self) -> Result<Output, BoxError> {
-        let dir = out_dir(&self.ctx, &self.params)?;
         let top = self.params.int("top")?;
+        let target = |name: &str| out_target(&self.ctx, &self.params, name);
         Ok(Output::map([
-            (
-                "merged",
-                Output::File(FileTarget::local(dir.join("merged.json"))),
-            ),
-            (
-                "top",
-                Output::File(FileTarget::local(dir.join(format!("top{top}.txt")))),
-            ),
+            ("merged", Output::File(target("merged.json")?)),
+            ("top", Output::File(target(&format!("top{top}.txt"))?)),
         ]))
     }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::error::{BoxError, Error, Result};
 use crate::param::{ParamValue, Params, TaskId};
 use crate::registry::Registry;
-use crate::target::Output;
+use crate::target::{FileSystem, FileTarget, LocalFileSystem, Output};
 use crate::workflow::{self, Workflow};
 
 /// A shared handle to a task.
@@ -157,11 +157,15 @@ impl RunContext<'_> {
     }
 }
 
-/// Everything tasks need to create their requirements: the store, the registry, and the
-/// `--<Task>-<param>` overrides from the command line.
+/// Everything tasks need to create their requirements and outputs: the store (a directory on a
+/// [`FileSystem`]), the registry, and the `--<Task>-<param>` overrides from the command line.
+///
+/// Tasks that name their outputs with [`Context::target`] run unchanged on any storage: swap
+/// the file system with [`Context::with_file_system`].
 #[derive(Debug)]
 pub struct Context {
     store: PathBuf,
+    fs: Arc<dyn FileSystem>,
     registry: Arc<Registry>,
     overrides: BTreeMap<String, Vec<(String, String)>>,
 }
@@ -171,9 +175,21 @@ impl Context {
     pub fn new(store: impl Into<PathBuf>, registry: Arc<Registry>) -> Self {
         Context {
             store: store.into(),
+            fs: Arc::new(LocalFileSystem),
             registry,
             overrides: BTreeMap::new(),
         }
+    }
+
+    /// Puts the store on `fs` (the local disk by default).
+    pub fn with_file_system(mut self, fs: Arc<dyn FileSystem>) -> Self {
+        self.fs = fs;
+        self
+    }
+
+    /// The output target at `relative` below the store, on the store's file system.
+    pub fn target(&self, relative: impl AsRef<Path>) -> FileTarget {
+        FileTarget::new(self.fs.clone(), self.store.join(relative))
     }
 
     /// Sets parameter `param` (snake_case) of every required `family` task to `text`.
