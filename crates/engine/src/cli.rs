@@ -3,8 +3,9 @@
 //! `cf run <Task>` gets a parser built at run time from the family's parameter declarations:
 //! one `--<param>` per parameter, `--<Family>-<param>` for the parameters of every other
 //! family (they reach required tasks through [`Context::req`]), then the run and inspection
-//! options. Any binary can embed these commands by handing its registry to [`run_command`],
-//! which is how an analysis crate builds its own `cf` with extra tasks.
+//! options. Any binary can embed these commands by handing its registry to [`run_command`]
+//! (or [`run_command_with`], adding workflow runners such as a batch system), which is how an
+//! analysis crate builds its own `cf` with extra tasks.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ use crate::interactive::{self, Mode};
 use crate::registry::{Family, Registry};
 use crate::scheduler::{self, Observer, RunOptions};
 use crate::task::Context;
+use crate::workflow::{LocalRunner, WorkflowRunner};
 
 /// Environment variable with the default store directory.
 pub const STORE_ENV: &str = "CF_STORE";
@@ -31,8 +33,12 @@ fn override_id(family: &str, param: &str) -> String {
     format!("{family}.{param}")
 }
 
-/// The parser of `cf run <family>`.
+/// The parser of `cf run <family>` (with only the local runner for `--workflow`).
 pub fn task_command(registry: &Registry, family: &Family) -> Command {
+    task_command_with(registry, family, &["local".to_string()])
+}
+
+fn task_command_with(registry: &Registry, family: &Family, runners: &[String]) -> Command {
     let mut cmd = Command::new(format!("cf run {}", family.name()))
         .about(family.help().to_string())
         .no_binary_name(true)
@@ -75,7 +81,7 @@ pub fn task_command(registry: &Registry, family: &Family) -> Command {
             Arg::new("workflow")
                 .long("workflow")
                 .value_name("RUNNER")
-                .value_parser(["local"])
+                .value_parser(clap::builder::PossibleValuesParser::new(runners.to_vec()))
                 .default_value("local")
                 .help("where workflow branches run"),
         )
@@ -219,8 +225,23 @@ impl Observer for ProgressObserver {
 /// Runs `cf run <argv...>`: `argv[0]` is the task family, the rest its flags.
 ///
 /// Prints the help, the inspection output or the execution summary to stdout. The error
-/// carries the exit code ([`Error::exit_code`]).
+/// carries the exit code ([`Error::exit_code`]). Workflow branches run locally.
 pub fn run_command(registry: Arc<Registry>, argv: &[String]) -> Result<()> {
+    run_command_with(registry, &[], argv)
+}
+
+/// [`run_command`] with extra workflow runners (e.g. a batch system) that `--workflow <name>`
+/// selects; `local` is always available.
+pub fn run_command_with(
+    registry: Arc<Registry>,
+    runners: &[Arc<dyn WorkflowRunner>],
+    argv: &[String],
+) -> Result<()> {
+    let mut runners: Vec<Arc<dyn WorkflowRunner>> = runners.to_vec();
+    if !runners.iter().any(|r| r.name() == "local") {
+        runners.insert(0, Arc::new(LocalRunner));
+    }
+    let names: Vec<String> = runners.iter().map(|r| r.name().to_string()).collect();
     let Some(name) = argv.first() else {
         return general_help(&registry);
     };
@@ -228,28 +249,35 @@ pub fn run_command(registry: Arc<Registry>, argv: &[String]) -> Result<()> {
         return general_help(&registry);
     }
     let family = registry.get(name)?;
-    let matches = match task_command(&registry, family).try_get_matches_from(&argv[1..]) {
-        Ok(m) => m,
-        Err(e)
-            if matches!(
-                e.kind(),
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
-            ) =>
-        {
-            if std::io::stdout().is_terminal() {
-                print!("{}", e.render().ansi());
-            } else {
-                print!("{}", e.render());
+    let matches =
+        match task_command_with(&registry, family, &names).try_get_matches_from(&argv[1..]) {
+            Ok(m) => m,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+                ) =>
+            {
+                if std::io::stdout().is_terminal() {
+                    print!("{}", e.render().ansi());
+                } else {
+                    print!("{}", e.render());
+                }
+                return Ok(());
             }
-            return Ok(());
-        }
-        Err(e) => {
-            return Err(Error::Usage {
-                family: name.clone(),
-                message: e.render().to_string(),
-            })
-        }
-    };
+            Err(e) => {
+                return Err(Error::Usage {
+                    family: name.clone(),
+                    // The caller prefixes "error: " itself.
+                message: e
+                    .render()
+                    .to_string()
+                    .trim_start_matches("error: ")
+                    .trim_end()
+                    .to_string(),
+                })
+            }
+        };
     let mut params = family.defaults();
     for decl in family.decls() {
         if let Some(text) = matches.get_one::<String>(decl.name()) {
@@ -286,8 +314,14 @@ pub fn run_command(registry: Arc<Registry>, argv: &[String]) -> Result<()> {
         bar.set_style(style);
     }
     let observer = Arc::new(ProgressObserver { bar: bar.clone() });
+    let runner = matches
+        .get_one::<String>("workflow")
+        .and_then(|name| runners.iter().find(|r| r.name() == name))
+        .cloned()
+        .unwrap_or_else(|| Arc::new(LocalRunner));
     let options = RunOptions::new(&store)
         .with_workers(workers)
+        .with_runner(runner)
         .with_observer(observer);
     let plan = scheduler::plan(std::slice::from_ref(&task))?;
     tracing::info!("{} task(s) to run for {}", plan.to_run(), task.params());
