@@ -172,7 +172,7 @@ fn killed_run_resumes_with_only_missing_outputs() {
             "--inputs",
             &inputs,
             "--write-delay-ms",
-            "300",
+            "600",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -269,13 +269,13 @@ pub fn run_command_with(
                 return Err(Error::Usage {
                     family: name.clone(),
                     // The caller prefixes "error: " itself.
-                message: e
-                    .render()
-                    .to_string()
-                    .trim_start_matches("error: ")
-                    .trim_end()
-                    .to_string(),
-                })
+                    message: e
+                        .render()
+                        .to_string()
+                        .trim_start_matches("error: ")
+                        .trim_end()
+                        .to_string(),
+                });
             }
         };
     let mut params = family.defaults();

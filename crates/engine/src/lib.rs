@@ -43,6 +43,61 @@
 //! assert!(again.ran.is_empty());
 //! # Ok::<(), cf_engine::Error>(())
 //! ```
+//!
+//! # Writing a task family
+//!
+//! A family declares its parameters and a constructor; the task names its outputs below the
+//! store with [`Context::target`] and writes them with the targets' `dump_*` methods (always
+//! to a temporary name, then renamed into place):
+//!
+//! ```
+//! use std::sync::Arc;
+//! use cf_engine::{
+//!     scheduler, BoxError, Context, Family, Output, ParamDecl, ParamKind, Params, Registry,
+//!     RunContext, RunOptions, Task,
+//! };
+//!
+//! #[derive(Debug)]
+//! struct Greet {
+//!     params: Params,
+//!     ctx: Arc<Context>,
+//! }
+//!
+//! impl Task for Greet {
+//!     fn params(&self) -> &Params {
+//!         &self.params
+//!     }
+//!     fn output(&self) -> Result<Output, BoxError> {
+//!         let name = self.params.str("name")?;
+//!         Ok(Output::File(self.ctx.target(format!("Greet/{name}.txt"))))
+//!     }
+//!     fn run(&self, _: &RunContext<'_>) -> Result<(), BoxError> {
+//!         let text = format!("hello {}", self.params.str("name")?);
+//!         Ok(self.output()?.file().ok_or("one file")?.dump_text(&text)?)
+//!     }
+//! }
+//!
+//! let mut registry = Registry::new();
+//! registry.register(Family::new(
+//!     "Greet",
+//!     "Writes a greeting",
+//!     vec![ParamDecl::new("name", ParamKind::Str, "whom to greet").with_default("world")],
+//!     |params, ctx| Ok(Arc::new(Greet { params, ctx: ctx.clone() })),
+//! ))?;
+//! # let dir = tempfile::tempdir().unwrap();
+//! let ctx = Arc::new(Context::new(dir.path(), Arc::new(registry)));
+//! let task = ctx.create(ctx.registry().get("Greet")?.defaults())?;
+//! scheduler::run(&[task], &RunOptions::new(dir.path()))?.result()?;
+//! assert_eq!(std::fs::read_to_string(dir.path().join("Greet/world.txt")).unwrap(), "hello world");
+//! # Ok::<(), cf_engine::Error>(())
+//! ```
+//!
+//! # Command line
+//!
+//! With the `cli` feature, [`cli::run_command`] turns a registry into `cf run <Task> ...`
+//! (a parser built from the parameter declarations, `--<Family>-<param>` for required tasks,
+//! `--workers`, and the inspection flags of [`interactive`]). Errors carry the process exit
+//! code: [`EXIT_SUCCESS`], [`EXIT_TASK_FAILED`], [`EXIT_BAD_PARAMS`], [`EXIT_MISSING_INPUT`].
 #![deny(missing_docs)]
 
 #[cfg(feature = "cli")]
