@@ -215,11 +215,11 @@ float_num!(f64, f32);
 int_num!(i64, i32, i16, i8, u64, u32, u16, u8);
 
 /// Which value each entry of a block reads: entry `i` is event `ev[i]`, object `j[i]`.
-enum Entries {
+enum Entries<'s> {
     /// One entry per event, starting at event `e0`.
     Flat { e0: usize },
     /// Jagged or expanded entries.
-    Listed { ev: Vec<usize>, j: Vec<u32> },
+    Listed { ev: &'s [usize], j: &'s [u32] },
 }
 
 struct AxisInput<'a> {
@@ -423,7 +423,7 @@ impl Histogram {
                 .pending
                 .take()
                 .unwrap_or_else(|| Bins::zeros(plan.nbins, plan.storage));
-            plan.fill_block(0, take, &mut part, &mut Vec::new());
+            plan.fill_block(0, take, &mut part, &mut Scratch::default());
             done = take;
             self.events += take as u64;
             if self.events.is_multiple_of(block) {
@@ -434,15 +434,14 @@ impl Histogram {
         }
         let full = (n - done) / BLOCK_EVENTS;
         // Blocks are summed in parallel a wave at a time and added in block order. Partial
-        // sums and index buffers are reused across waves: allocating them per block costs
-        // page faults that stop two threads from scaling.
+        // sums and index buffers are reused across waves.
         let threads = rayon::current_num_threads().max(1);
         let per_part = plan.nbins.max(1) * 16;
         let wave = (WAVE_BYTES / per_part)
             .clamp(threads, threads * 16)
             .min(full.max(1));
-        let mut parts: Vec<(Bins, Vec<usize>)> = (0..wave)
-            .map(|_| (Bins::zeros(plan.nbins, plan.storage), Vec::new()))
+        let mut parts: Vec<(Bins, Scratch)> = (0..wave)
+            .map(|_| (Bins::zeros(plan.nbins, plan.storage), Scratch::default()))
             .collect();
         let mut b = 0;
         while b < full {
@@ -450,10 +449,10 @@ impl Histogram {
             parts[..m]
                 .par_iter_mut()
                 .enumerate()
-                .for_each(|(i, (part, lin))| {
+                .for_each(|(i, (part, scratch))| {
                     let s = done + (b + i) * BLOCK_EVENTS;
                     part.clear();
-                    plan.fill_block(s, s + BLOCK_EVENTS, part, lin);
+                    plan.fill_block(s, s + BLOCK_EVENTS, part, scratch);
                 });
             for (part, _) in &parts[..m] {
                 self.bins.add_assign(part);
@@ -464,7 +463,7 @@ impl Histogram {
         self.events += (full * BLOCK_EVENTS) as u64;
         if done < n {
             let mut part = Bins::zeros(plan.nbins, plan.storage);
-            plan.fill_block(done, n, &mut part, &mut Vec::new());
+            plan.fill_block(done, n, &mut part, &mut Scratch::default());
             self.pending = Some(part);
             self.events += (n - done) as u64;
         }
@@ -518,27 +517,35 @@ fn combine(l: &mut usize, bin: Option<usize>, stride: usize) {
 
 impl Plan<'_> {
     /// Sums events `e0..e1` into `out`, strictly in entry order.
-    fn fill_block(&self, e0: usize, e1: usize, out: &mut Bins, lin: &mut Vec<usize>) {
-        let mut entries = match &self.zipped_ref {
-            None => Entries::Flat { e0 },
-            Some(r) => {
-                let mut ev = Vec::with_capacity(e1 - e0);
-                let mut j = Vec::with_capacity(e1 - e0);
-                for e in e0..e1 {
-                    for k in 0..r.count(e) {
-                        ev.push(e);
-                        j.push(k as u32);
-                    }
+    fn fill_block(&self, e0: usize, e1: usize, out: &mut Bins, s: &mut Scratch) {
+        let Scratch {
+            lin,
+            ev,
+            j,
+            lin2,
+            ev2,
+            j2,
+        } = s;
+        let mut listed = false;
+        if let Some(r) = &self.zipped_ref {
+            ev.clear();
+            j.clear();
+            for e in e0..e1 {
+                for k in 0..r.count(e) {
+                    ev.push(e);
+                    j.push(k as u32);
                 }
-                Entries::Listed { ev, j }
             }
-        };
-        let len = match &entries {
-            Entries::Flat { .. } => e1 - e0,
-            Entries::Listed { ev, .. } => ev.len(),
-        };
+            listed = true;
+        }
+        let len = if listed { ev.len() } else { e1 - e0 };
         lin.clear();
         lin.resize(len, 0);
+        let entries = if listed {
+            Entries::Listed { ev, j }
+        } else {
+            Entries::Flat { e0 }
+        };
         for input in self.inputs.iter().filter(|i| !i.product) {
             match &input.ix {
                 Indexer::Regular(f) => pass(f, input, &entries, lin),
@@ -549,37 +556,54 @@ impl Plan<'_> {
             }
         }
         for input in self.inputs.iter().filter(|i| i.product) {
-            let (ev, j) = match entries {
-                Entries::Flat { e0 } => ((e0..e0 + lin.len()).collect(), vec![0; lin.len()]),
-                Entries::Listed { ev, j } => (ev, j),
-            };
-            let mut new_ev = Vec::with_capacity(ev.len());
-            let mut new_j = Vec::with_capacity(ev.len());
-            let mut new_lin = Vec::with_capacity(ev.len());
+            if !listed {
+                ev.clear();
+                ev.extend(e0..e0 + lin.len());
+                j.clear();
+                j.resize(lin.len(), 0);
+                listed = true;
+            }
+            ev2.clear();
+            j2.clear();
+            lin2.clear();
             for i in 0..ev.len() {
                 if lin[i] == INVALID {
                     continue;
                 }
-                let (s, t) = input.col.range(ev[i]);
-                for p in s..t {
-                    let bin = bin_at(&input.ix, input.col, p);
+                let (start, end) = input.col.range(ev[i]);
+                for p in start..end {
                     let mut l = lin[i];
-                    combine(&mut l, bin, input.stride);
+                    combine(&mut l, bin_at(&input.ix, input.col, p), input.stride);
                     if l != INVALID {
-                        new_ev.push(ev[i]);
-                        new_j.push(j[i]);
-                        new_lin.push(l);
+                        ev2.push(ev[i]);
+                        j2.push(j[i]);
+                        lin2.push(l);
                     }
                 }
             }
-            entries = Entries::Listed {
-                ev: new_ev,
-                j: new_j,
-            };
-            *lin = new_lin;
+            std::mem::swap(ev, ev2);
+            std::mem::swap(j, j2);
+            std::mem::swap(lin, lin2);
         }
+        let entries = if listed {
+            Entries::Listed { ev, j }
+        } else {
+            Entries::Flat { e0 }
+        };
         scatter(self, &entries, lin, out);
     }
+}
+
+/// Index buffers of one block, reused from block to block (allocating them per block costs
+/// page faults that keep threads from scaling).
+#[derive(Default)]
+struct Scratch {
+    lin: Vec<usize>,
+    ev: Vec<usize>,
+    j: Vec<u32>,
+    lin2: Vec<usize>,
+    ev2: Vec<usize>,
+    j2: Vec<u32>,
 }
 
 /// Extent index of the value at position `p` of a column (`None`: null or dropped).
