@@ -94,7 +94,7 @@
 //!
 //! # Command line
 //!
-//! With the `cli` feature, [`cli::run_command`] turns a registry into `cf run <Task> ...`
+//! With the `cli` feature, `cli::run_command` turns a registry into `cf run <Task> ...`
 //! (a parser built from the parameter declarations, `--<Family>-<param>` for required tasks,
 //! `--workers`, and the inspection flags of [`interactive`]). Errors carry the process exit
 //! code: [`EXIT_SUCCESS`], [`EXIT_TASK_FAILED`], [`EXIT_BAD_PARAMS`], [`EXIT_MISSING_INPUT`].
