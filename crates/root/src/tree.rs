@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::{sync_channel, Receiver, TryRecvError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -579,7 +579,27 @@ impl Iterator for Chunks {
     type Item = Result<Chunk>;
 
     fn next(&mut self) -> Option<Result<Chunk>> {
-        self.rx.as_ref()?.recv().ok()
+        let rx = self.rx.as_ref()?;
+        if rayon::current_thread_index().is_none() {
+            return rx.recv().ok();
+        }
+        // On a rayon worker (e.g. files processed with `par_iter`), blocking would starve the
+        // pool the decoding thread needs, and with every worker waiting nothing would progress:
+        // run pending rayon jobs while the chunk is not ready.
+        loop {
+            match rx.try_recv() {
+                Ok(chunk) => return Some(chunk),
+                Err(TryRecvError::Disconnected) => return None,
+                Err(TryRecvError::Empty) => wait_on_rayon(),
+            }
+        }
+    }
+}
+
+/// Lets a rayon worker that waits for another thread run queued rayon jobs meanwhile.
+fn wait_on_rayon() {
+    if rayon::yield_now() != Some(rayon::Yield::Executed) {
+        std::thread::sleep(std::time::Duration::from_micros(200));
     }
 }
 
@@ -588,6 +608,12 @@ impl Drop for Chunks {
         // Closing the channel first makes the worker's next send fail, so it stops.
         self.rx.take();
         if let Some(w) = self.worker.take() {
+            if rayon::current_thread_index().is_some() {
+                // The worker may still need the pool to finish its chunk; see `next`.
+                while !w.is_finished() {
+                    wait_on_rayon();
+                }
+            }
             let _ = w.join();
         }
     }

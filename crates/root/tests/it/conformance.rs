@@ -233,3 +233,27 @@ fn one_tree_read_from_several_threads() {
         }
     });
 }
+
+#[test]
+fn chunks_consumed_on_every_rayon_worker_do_not_deadlock() {
+    use rayon::prelude::*;
+    // More files than workers of the global pool: every worker waits for chunks whose
+    // decoding needs that same pool.
+    let file = RootFile::open(data("nanoaod/nano_dy.root")).unwrap();
+    let tree = file.tree("Events").unwrap();
+    let files = 4 * rayon::current_num_threads() as u64;
+    let seen: u64 = (0..files)
+        .into_par_iter()
+        .map(|_| {
+            let mut n = 0;
+            for c in tree.chunks(&["Jet_pt", "run"], 7).unwrap() {
+                n += c.unwrap().arrays[0].len() as u64;
+            }
+            // Dropping an unfinished iterator on a worker must not hang either.
+            let mut early = tree.chunks(&["Jet_pt"], 3).unwrap();
+            assert!(early.next().is_some());
+            n
+        })
+        .sum();
+    assert_eq!(seen, tree.num_entries() * files);
+}
