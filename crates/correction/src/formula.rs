@@ -364,47 +364,48 @@ impl Exprs {
             Arg::Key(_) => f64::NAN,
         };
         let parameter = |i: u32| params.get(i as usize).copied().unwrap_or(f64::NAN);
+        // The top of the stack lives in `acc` (a register); the values below it are spilled
+        // to `slots`. Indices are masked so the compiler sees them in bounds.
+        const MASK: usize = SLOTS - 1;
+        let register = |r: u8| (SLOTS - 1 - r as usize) & MASK;
         let mut slots = [0.0f64; SLOTS];
-        let register = |r: u8| SLOTS - 1 - r as usize;
-        // `top` is the number of values on the stack; compilation keeps it below the registers.
-        let mut top = 0usize;
+        let mut acc = 0.0f64;
+        let mut below = 0usize;
         for op in code {
             match *op {
                 Op::PushLiteral(v) => {
-                    slots[top] = v;
-                    top += 1;
+                    slots[below & MASK] = acc;
+                    below += 1;
+                    acc = v;
                 }
                 Op::PushVariable(i) => {
-                    slots[top] = variable(i);
-                    top += 1;
+                    slots[below & MASK] = acc;
+                    below += 1;
+                    acc = variable(i);
                 }
                 Op::PushParameter(i) => {
-                    slots[top] = parameter(i);
-                    top += 1;
+                    slots[below & MASK] = acc;
+                    below += 1;
+                    acc = parameter(i);
                 }
                 Op::Load(r) => {
-                    slots[top] = slots[register(r)];
-                    top += 1;
+                    slots[below & MASK] = acc;
+                    below += 1;
+                    acc = slots[register(r)];
                 }
-                Op::Store(r) => slots[register(r)] = slots[top - 1],
-                Op::Unary(op) => slots[top - 1] = unary(op, slots[top - 1]),
+                Op::Store(r) => slots[register(r)] = acc,
+                Op::Unary(op) => acc = unary(op, acc),
                 Op::Binary(op) => {
-                    top -= 1;
-                    slots[top - 1] = binary(op, slots[top - 1], slots[top]);
+                    below -= 1;
+                    acc = binary(op, slots[below & MASK], acc);
                 }
-                Op::BinaryLiteral(op, v) => slots[top - 1] = binary(op, slots[top - 1], v),
-                Op::BinaryVariable(op, i) => {
-                    slots[top - 1] = binary(op, slots[top - 1], variable(i));
-                }
-                Op::BinaryParameter(op, i) => {
-                    slots[top - 1] = binary(op, slots[top - 1], parameter(i));
-                }
-                Op::BinaryRegister(op, r) => {
-                    slots[top - 1] = binary(op, slots[top - 1], slots[register(r)]);
-                }
+                Op::BinaryLiteral(op, v) => acc = binary(op, acc, v),
+                Op::BinaryVariable(op, i) => acc = binary(op, acc, variable(i)),
+                Op::BinaryParameter(op, i) => acc = binary(op, acc, parameter(i)),
+                Op::BinaryRegister(op, r) => acc = binary(op, acc, slots[register(r)]),
             }
         }
-        slots[0]
+        acc
     }
 }
 
