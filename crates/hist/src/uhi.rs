@@ -5,7 +5,8 @@
 //! per axis and include flow bins. Integer axes are written as `regular` axes with
 //! boost-histogram's `orig_type: Integer` hint, growing category axes with its `growth` hint,
 //! so `hist.Hist(...)` restores the same axis types. cf-only options live under
-//! `writer_info.cf`.
+//! `writer_info.cf`. JSON has no NaN or infinity: such bin contents are written as `null`
+//! (read back by cf as NaN; Python's `hist` cannot load them).
 
 use std::path::Path;
 

@@ -84,6 +84,29 @@ def check_root(path, expected):
         h.to_hist()
     if sorted(f.file.streamers) != sorted(expected_streamers(f)):
         fail("streamer list incomplete")
+    check_root_update(path, expected)
+
+
+def check_root_update(path, expected):
+    """uproot.update parses the free segments, directory records and keys lists strictly
+    enough to append to the file; every histogram must survive the update."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = f"{tmp}/updated.root"
+        shutil.copy(path, copy)
+        first_dir = next((k.split("/")[0] for k in expected if "/" in k), None)
+        with uproot.update(copy) as f:
+            f["added"] = (np.array([1.0, 2.0]), np.array([0.0, 1.0, 2.0]))
+            if first_dir:
+                f[f"{first_dir}/added_in_dir"] = (np.array([3.0]), np.array([0.0, 1.0]))
+        f = uproot.open(copy)
+        close(f["added"].values(), [1.0, 2.0], "uproot.update: added histogram")
+        if first_dir:
+            close(f[f"{first_dir}/added_in_dir"].values(), [3.0], "uproot.update: added in directory")
+        for key, exp in expected.items():
+            close(f[key].values(flow=True), np.reshape(exp["values"], exp["shape"]), f"after update {key}")
 
 
 def expected_streamers(f):
