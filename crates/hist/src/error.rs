@@ -66,6 +66,14 @@ pub enum Error {
         /// What would be accepted.
         expected: &'static str,
     },
+    /// A record batch lacks a column the fill names.
+    #[error("no column `{column}` in the batch (columns: {available:?}); check the column names")]
+    NoSuchColumn {
+        /// The missing column.
+        column: String,
+        /// Columns the batch has.
+        available: Vec<String>,
+    },
     /// Weights were passed to a histogram with count storage.
     #[error("histogram `{histogram}` has count storage, which takes no weights; use Storage::Weight or Storage::Double")]
     WeightOnCount {

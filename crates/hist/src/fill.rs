@@ -11,7 +11,9 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
-use arrow_array::{Array, BooleanArray, GenericListArray, GenericStringArray, OffsetSizeTrait};
+use arrow_array::{
+    Array, BooleanArray, GenericListArray, GenericStringArray, OffsetSizeTrait, RecordBatch,
+};
 use arrow_buffer::NullBuffer;
 use arrow_schema::DataType;
 use rayon::prelude::*;
@@ -336,6 +338,33 @@ impl Histogram {
         };
         self.run(&plan, n);
         Ok(())
+    }
+
+    /// Fills columns of a record batch by name: one column per axis, in axis order, and an
+    /// optional weight column. See [`Histogram::fill`] for the accepted column types.
+    pub fn fill_batch(
+        &mut self,
+        batch: &RecordBatch,
+        columns: &[&str],
+        weight: Option<&str>,
+    ) -> Result<()> {
+        let get = |name: &str| {
+            batch
+                .column_by_name(name)
+                .map(|c| c.as_ref())
+                .ok_or_else(|| Error::NoSuchColumn {
+                    column: name.to_string(),
+                    available: batch
+                        .schema()
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().clone())
+                        .collect(),
+                })
+        };
+        let cols = columns.iter().map(|c| get(c)).collect::<Result<Vec<_>>>()?;
+        let weight = weight.map(get).transpose()?;
+        self.fill(&cols, weight)
     }
 
     fn check_jagged(&self, cols: &[Col<'_>], weight: Option<&Col<'_>>, n: usize) -> Result<()> {

@@ -200,3 +200,24 @@ fn input_errors_are_typed() {
     h.fill(&[arr.as_ref()], None).unwrap();
     assert_eq!(h.events(), 2);
 }
+
+#[test]
+fn fill_batch_by_column_name() {
+    use arrow_array::RecordBatch;
+    let pt: Arc<dyn Array> = Arc::new(jagged(&[&[0.5, 1.5], &[1.5]]));
+    let cat: Arc<dyn Array> = Arc::new(Int32Array::from(vec![0, 1]));
+    let w: Arc<dyn Array> = Arc::new(Float64Array::from(vec![2.0, 3.0]));
+    let batch =
+        RecordBatch::try_from_iter([("Jet.pt", pt), ("category", cat), ("weight", w)]).unwrap();
+    let mut h = pt_cat();
+    h.fill_batch(&batch, &["Jet.pt", "category"], Some("weight"))
+        .unwrap();
+    assert_eq!(h.sum(), 7.0);
+    match h.fill_batch(&batch, &["Jet.eta", "category"], None) {
+        Err(Error::NoSuchColumn { column, available }) => {
+            assert_eq!(column, "Jet.eta");
+            assert_eq!(available.len(), 3);
+        }
+        other => panic!("expected NoSuchColumn, got {other:?}"),
+    }
+}
