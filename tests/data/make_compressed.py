@@ -16,6 +16,9 @@ Each file holds
 ``unsupported.root`` holds a tree ``Events`` with a supported branch ``x`` and a fixed-size
 array branch ``xyz`` (``float[3]``), which cf-root lists but does not read.
 
+``nested.root`` holds a tree ``Events`` (branch ``x``, 10 entries) in the subdirectory
+``dir/sub`` and one with ``x`` doubled at the top.
+
 ``none.root`` is the uncompressed reference the Rust tests compare the others against
 (without the ``Blocks`` tree, which would be 17 MB; its values follow from the formula).
 """
@@ -111,6 +114,13 @@ def main():
         write(os.path.join(OUT, f"{name}.root"), compression, data, with_blocks=True)
     xyz = np.arange(30, dtype=np.float32).reshape(10, 3)
     write_tree(os.path.join(OUT, "unsupported.root"), {"x": xyz[:, 0].copy(), "xyz": xyz})
+    with atomic(os.path.join(OUT, "nested.root")) as tmp, uproot.recreate(tmp) as f:
+        x = np.arange(10, dtype=np.float32)
+        f.mkdir("dir").mkdir("sub")
+        f["dir/sub"].mktree("Events", {"x": x.dtype})
+        f["dir/sub/Events"].extend({"x": x})
+        f.mktree("Events", {"x": x.dtype})
+        f["Events"].extend({"x": 2 * x})
     for name in sorted(os.listdir(OUT)):
         print(name, os.path.getsize(os.path.join(OUT, name)))
 

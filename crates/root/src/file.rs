@@ -172,30 +172,99 @@ impl RootFile {
 
     /// Names of the trees in the top directory (each once).
     pub fn tree_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = Vec::new();
-        for k in self.keys.iter().filter(|k| k.class_name == "TTree") {
-            if !names.contains(&k.name) {
-                names.push(k.name.clone());
-            }
-        }
-        names
+        tree_names(&self.keys)
     }
 
     /// Reads the metadata (branches, leaves, basket positions) of the tree `name` (its
-    /// highest cycle).
+    /// highest cycle). A tree in a subdirectory is named by its path, `dir/sub/name`.
     pub fn tree(&self, name: &str) -> Result<Tree> {
-        let key = self
-            .keys
-            .iter()
-            .filter(|k| k.class_name == "TTree" && k.name == name)
-            .max_by_key(|k| k.cycle)
-            .ok_or_else(|| Error::NoSuchTree {
-                file: self.src.path.clone(),
-                name: name.to_string(),
-                available: self.tree_names(),
-            })?;
+        let mut keys = std::borrow::Cow::Borrowed(&self.keys);
+        let (dirs, leaf) = match name.rsplit_once('/') {
+            Some((dirs, leaf)) => (dirs, leaf),
+            None => ("", name),
+        };
+        for dir in dirs.split('/').filter(|d| !d.is_empty()) {
+            let key = newest(&keys, dir, |c| c == "TDirectory" || c == "TDirectoryFile")
+                .ok_or_else(|| Error::NoSuchTree {
+                    file: self.src.path.clone(),
+                    name: name.to_string(),
+                    available: tree_names(&keys),
+                })?;
+            keys = std::borrow::Cow::Owned(read_subdirectory_keys(&self.src, key)?);
+        }
+        let key = newest(&keys, leaf, |c| c == "TTree").ok_or_else(|| Error::NoSuchTree {
+            file: self.src.path.clone(),
+            name: name.to_string(),
+            available: tree_names(&keys),
+        })?;
         Tree::from_key(self.src.clone(), key)
     }
+}
+
+/// The highest cycle of the key `name` whose class passes `class`.
+fn newest<'k>(keys: &'k [Key], name: &str, class: impl Fn(&str) -> bool) -> Option<&'k Key> {
+    keys.iter()
+        .filter(|k| k.name == name && class(&k.class_name))
+        .max_by_key(|k| k.cycle)
+}
+
+fn tree_names(keys: &[Key]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for k in keys.iter().filter(|k| k.class_name == "TTree") {
+        if !names.contains(&k.name) {
+            names.push(k.name.clone());
+        }
+    }
+    names
+}
+
+/// Reads a directory record (`TDirectory` streamer): where its key list is and how long.
+fn parse_directory(buf: &[u8]) -> Parse<(u64, usize)> {
+    let mut c = Cursor::new(buf, 0);
+    let version = c.i16()?;
+    let _ctime = c.u32()?;
+    let _mtime = c.u32()?;
+    let nbytes_keys = c.i32()?;
+    let _nbytes_name = c.i32()?;
+    let seek_keys = if version > 1000 {
+        let _seek_dir = c.i64()?;
+        let _seek_parent = c.i64()?;
+        c.i64()?
+    } else {
+        let _seek_dir = c.i32()?;
+        let _seek_parent = c.i32()?;
+        c.i32()? as i64
+    };
+    if nbytes_keys < 0 || seek_keys < 0 {
+        return Err(format!(
+            "negative key-list position {seek_keys} or size {nbytes_keys}"
+        ));
+    }
+    Ok((seek_keys as u64, nbytes_keys as usize))
+}
+
+/// Reads the key list of a directory (a key header, a count, then the keys).
+fn read_key_list(src: &Source, seek: u64, nbytes: usize, dir: &str) -> Result<Vec<Key>> {
+    let what = || format!("key list of directory {dir:?}");
+    let list = src.read(seek, nbytes, &what)?;
+    (|| -> Parse<Vec<Key>> {
+        let mut c = Cursor::new(&list, 0);
+        parse_key(&mut c)?;
+        let n = c.count("key count")?;
+        // Each key header takes at least 26 bytes, so a count beyond that is garbage.
+        if n > c.len() / 26 + 1 {
+            return Err(format!("{n} keys cannot fit in {} bytes", c.len()));
+        }
+        (0..n).map(|_| parse_key(&mut c)).collect()
+    })()
+    .map_err(|e| src.malformed(what(), e))
+}
+
+fn read_subdirectory_keys(src: &Source, key: &Key) -> Result<Vec<Key>> {
+    let record = src.read_object(key)?;
+    let (seek, nbytes) = parse_directory(&record)
+        .map_err(|e| src.malformed(format!("directory {:?}", key.name), e))?;
+    read_key_list(src, seek, nbytes, &key.name)
 }
 
 fn read_top_keys(src: &Source) -> Result<Vec<Key>> {
@@ -249,40 +318,7 @@ fn read_top_keys(src: &Source) -> Result<Vec<Key>> {
     let dir_at = begin + nbytes_name;
     let dir_len = (src.len - dir_at.min(src.len)).min(64) as usize;
     let dir = src.read(dir_at, dir_len, &|| "top directory".to_string())?;
-    let (seek_keys, nbytes_keys) = (|| -> Parse<(u64, usize)> {
-        let mut c = Cursor::new(&dir, 0);
-        let version = c.i16()?;
-        let _ctime = c.u32()?;
-        let _mtime = c.u32()?;
-        let nbytes_keys = c.i32()?;
-        let _nbytes_name = c.i32()?;
-        let seek_keys = if version > 1000 {
-            let _seek_dir = c.i64()?;
-            let _seek_parent = c.i64()?;
-            c.i64()?
-        } else {
-            let _seek_dir = c.i32()?;
-            let _seek_parent = c.i32()?;
-            c.i32()? as i64
-        };
-        if nbytes_keys < 0 || seek_keys < 0 {
-            return Err(format!(
-                "negative key-list position {seek_keys} or size {nbytes_keys}"
-            ));
-        }
-        Ok((seek_keys as u64, nbytes_keys as usize))
-    })()
-    .map_err(|e| src.malformed("top directory", e))?;
-    let list = src.read(seek_keys, nbytes_keys, &|| "key list".to_string())?;
-    (|| -> Parse<Vec<Key>> {
-        let mut c = Cursor::new(&list, 0);
-        parse_key(&mut c)?;
-        let n = c.count("key count")?;
-        // Each key header takes at least 26 bytes, so a count beyond that is garbage.
-        if n > c.len() / 26 + 1 {
-            return Err(format!("{n} keys cannot fit in {} bytes", c.len()));
-        }
-        (0..n).map(|_| parse_key(&mut c)).collect()
-    })()
-    .map_err(|e| src.malformed("key list of the top directory", e))
+    let (seek_keys, nbytes_keys) =
+        parse_directory(&dir).map_err(|e| src.malformed("top directory", e))?;
+    read_key_list(src, seek_keys, nbytes_keys, "/")
 }

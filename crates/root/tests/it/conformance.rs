@@ -257,3 +257,32 @@ fn chunks_consumed_on_every_rayon_worker_do_not_deadlock() {
         .sum();
     assert_eq!(seen, tree.num_entries() * files);
 }
+
+#[test]
+fn trees_in_subdirectories() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Float32Type;
+    let path = data("compressed/nested.root");
+    let file = RootFile::open(&path).unwrap();
+    let x = |name: &str| {
+        let tree = file.tree(name).unwrap();
+        let a = tree.read(&["x"], 0..tree.num_entries()).unwrap();
+        a[0].as_primitive::<Float32Type>().values().to_vec()
+    };
+    let top = x("Events");
+    let nested = x("dir/sub/Events");
+    assert_eq!(nested, (0..10).map(|i| i as f32).collect::<Vec<_>>());
+    assert_eq!(top, nested.iter().map(|v| 2.0 * v).collect::<Vec<_>>());
+    assert!(matches!(
+        file.tree("dir/Events"),
+        Err(cf_root::Error::NoSuchTree { .. })
+    ));
+    assert!(matches!(
+        file.tree("nodir/Events"),
+        Err(cf_root::Error::NoSuchTree { .. })
+    ));
+    assert!(file
+        .keys()
+        .iter()
+        .any(|k| k.name == "dir" && k.class_name == "TDirectory"));
+}
