@@ -247,7 +247,8 @@ impl Correction {
                         }
                         Keys::Str(map) => {
                             for (key, _) in map.iter() {
-                                entry.add_key(key.to_string());
+                                let name = self.tree.dictionary.string(*key).unwrap_or_default();
+                                entry.add_key(name.to_owned());
                             }
                         }
                     }

@@ -54,6 +54,14 @@ impl Dictionary {
         }
     }
 
+    /// The string with id `id`.
+    pub(crate) fn string(&self, id: u32) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(_, i)| *i == id)
+            .map(|(k, _)| &**k)
+    }
+
     /// The strings, in no particular order.
     pub(crate) fn strings(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|(k, _)| &**k)

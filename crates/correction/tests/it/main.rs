@@ -3,6 +3,7 @@
 mod columns;
 mod errors;
 mod interop;
+mod summary;
 mod vectors;
 
 use std::path::PathBuf;
