@@ -452,6 +452,24 @@ impl Find for StrCategoryIx<'_> {
     }
 }
 
+/// A string category axis read through a dictionary: each dictionary key maps to a bin once,
+/// so the fill looks up integers instead of hashing strings.
+pub(crate) struct DictionaryIx {
+    table: Vec<Option<usize>>,
+}
+
+impl Find for DictionaryIx {
+    fn f64(&self, _x: f64) -> Option<usize> {
+        None
+    }
+    #[inline(always)]
+    fn i64(&self, key: i64) -> Option<usize> {
+        usize::try_from(key)
+            .ok()
+            .and_then(|k| self.table.get(k).copied().flatten())
+    }
+}
+
 /// Precomputed lookup from a value to an extent index; built once per fill.
 pub(crate) enum Indexer<'a> {
     Regular(RegularIx),
@@ -459,6 +477,7 @@ pub(crate) enum Indexer<'a> {
     Integer(IntegerIx),
     IntCategory(IntCategoryIx),
     StrCategory(StrCategoryIx<'a>),
+    Dictionary(DictionaryIx),
 }
 
 impl<'a> Indexer<'a> {
@@ -533,6 +552,29 @@ impl<'a> Indexer<'a> {
         }
     }
 
+    /// The lookup for a string axis filled from a dictionary-encoded column with `dict`.
+    pub(crate) fn dictionary(axis: &'a Axis, dict: &dyn arrow_array::Array) -> Self {
+        use arrow_array::cast::AsArray;
+        let Indexer::StrCategory(strings) = Indexer::new(axis) else {
+            return Indexer::Dictionary(DictionaryIx { table: Vec::new() });
+        };
+        let value = |k: usize| match dict.data_type() {
+            arrow_schema::DataType::Utf8 => Some(dict.as_string::<i32>().value(k)),
+            arrow_schema::DataType::LargeUtf8 => Some(dict.as_string::<i64>().value(k)),
+            _ => None,
+        };
+        let table = (0..dict.len())
+            .map(|k| {
+                if dict.is_null(k) {
+                    None
+                } else {
+                    value(k).and_then(|s| strings.str(s))
+                }
+            })
+            .collect();
+        Indexer::Dictionary(DictionaryIx { table })
+    }
+
     pub(crate) fn index_f64(&self, x: f64) -> Option<usize> {
         match self {
             Indexer::Regular(f) => f.f64(x),
@@ -540,6 +582,7 @@ impl<'a> Indexer<'a> {
             Indexer::Integer(f) => f.f64(x),
             Indexer::IntCategory(f) => f.f64(x),
             Indexer::StrCategory(f) => f.f64(x),
+            Indexer::Dictionary(f) => f.f64(x),
         }
     }
 }

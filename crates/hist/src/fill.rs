@@ -68,6 +68,8 @@ impl Offsets<'_> {
 #[derive(Clone, Copy)]
 struct Col<'a> {
     values: Values<'a>,
+    /// Dictionary of a dictionary-encoded string column (`values` are then its keys).
+    dict: Option<&'a dyn Array>,
     nulls: Option<&'a NullBuffer>,
     list: Option<(Offsets<'a>, Option<&'a NullBuffer>)>,
 }
@@ -117,9 +119,15 @@ fn type_err(axis: &str, dt: &DataType, expected: &'static str) -> Error {
     }
 }
 
-fn flat_values<'a>(array: &'a dyn Array, axis: &str, strings: bool) -> Result<Values<'a>> {
+/// The flat values of an array and, for a dictionary-encoded string array, its dictionary
+/// (the values are then the keys).
+fn flat_values<'a>(
+    array: &'a dyn Array,
+    axis: &str,
+    strings: bool,
+) -> Result<(Values<'a>, Option<&'a dyn Array>)> {
     let expected = if strings {
-        "Utf8/LargeUtf8 strings, or a list of them"
+        "Utf8/LargeUtf8 strings (plain or dictionary-encoded), or a list of them"
     } else {
         "a numeric or boolean array, or a list of one"
     };
@@ -127,6 +135,13 @@ fn flat_values<'a>(array: &'a dyn Array, axis: &str, strings: bool) -> Result<Va
     let v = match dt {
         DataType::Utf8 if strings => Values::Str(array.as_string::<i32>()),
         DataType::LargeUtf8 if strings => Values::LargeStr(array.as_string::<i64>()),
+        DataType::Dictionary(_, value)
+            if strings && matches!(**value, DataType::Utf8 | DataType::LargeUtf8) =>
+        {
+            let dict = array.as_any_dictionary();
+            let (keys, _) = flat_values(dict.keys(), axis, false)?;
+            return Ok((keys, Some(dict.values().as_ref())));
+        }
         _ if strings => return Err(type_err(axis, dt, expected)),
         DataType::Float64 => Values::F64(array.as_primitive::<Float64Type>().values()),
         DataType::Float32 => Values::F32(array.as_primitive::<Float32Type>().values()),
@@ -141,7 +156,7 @@ fn flat_values<'a>(array: &'a dyn Array, axis: &str, strings: bool) -> Result<Va
         DataType::Boolean => Values::Bool(array.as_boolean()),
         _ => return Err(type_err(axis, dt, expected)),
     };
-    Ok(v)
+    Ok((v, None))
 }
 
 fn column<'a>(array: &'a dyn Array, axis: &str, strings: bool) -> Result<Col<'a>> {
@@ -153,25 +168,33 @@ fn column<'a>(array: &'a dyn Array, axis: &str, strings: bool) -> Result<Col<'a>
     match array.data_type() {
         DataType::List(_) => {
             let (child, offsets, nulls) = list(array.as_list::<i32>());
+            let (values, dict) = flat_values(child, axis, strings)?;
             Ok(Col {
-                values: flat_values(child, axis, strings)?,
+                values,
+                dict,
                 nulls: child.logical_nulls_ref(),
                 list: Some((Offsets::I32(offsets), nulls)),
             })
         }
         DataType::LargeList(_) => {
             let (child, offsets, nulls) = list(array.as_list::<i64>());
+            let (values, dict) = flat_values(child, axis, strings)?;
             Ok(Col {
-                values: flat_values(child, axis, strings)?,
+                values,
+                dict,
                 nulls: child.logical_nulls_ref(),
                 list: Some((Offsets::I64(offsets), nulls)),
             })
         }
-        _ => Ok(Col {
-            values: flat_values(array, axis, strings)?,
-            nulls: array.logical_nulls_ref(),
-            list: None,
-        }),
+        _ => {
+            let (values, dict) = flat_values(array, axis, strings)?;
+            Ok(Col {
+                values,
+                dict,
+                nulls: array.logical_nulls_ref(),
+                list: None,
+            })
+        }
     }
 }
 
@@ -317,7 +340,10 @@ impl Histogram {
             .zip(&cols)
             .zip(&st)
             .map(|((a, c), s)| AxisInput {
-                ix: Indexer::new(a),
+                ix: match c.dict {
+                    Some(dict) => Indexer::dictionary(a, dict),
+                    None => Indexer::new(a),
+                },
                 col: *c,
                 stride: *s,
                 product: a.is_category() && c.list.is_some(),
@@ -409,15 +435,11 @@ impl Histogram {
             };
             let valid = |p: usize| col.nulls.is_none_or(|nb| nb.is_valid(p));
             let new_kind = match (&self.axes[k].kind, col.values) {
-                (AxisKind::StrCategory { categories }, Values::Str(_) | Values::LargeStr(_)) => {
+                (AxisKind::StrCategory { categories }, _) => {
                     let mut all = categories.clone();
                     let mut seen: std::collections::HashSet<String> = all.iter().cloned().collect();
                     for p in (start..end).filter(|p| valid(*p)) {
-                        let s = match col.values {
-                            Values::Str(a) => a.value(p),
-                            Values::LargeStr(a) => a.value(p),
-                            _ => continue,
-                        };
+                        let Some(s) = str_at(col, p) else { continue };
                         if !seen.contains(s) {
                             seen.insert(s.to_string());
                             all.push(s.to_string());
@@ -496,6 +518,26 @@ impl Histogram {
             self.pending = Some(part);
             self.events += (n - done) as u64;
         }
+    }
+}
+
+/// The string at position `p` of a plain or dictionary-encoded string column.
+fn str_at<'a>(col: &Col<'a>, p: usize) -> Option<&'a str> {
+    match (col.values, col.dict) {
+        (Values::Str(a), _) => Some(a.value(p)),
+        (Values::LargeStr(a), _) => Some(a.value(p)),
+        (keys, Some(dict)) => {
+            let k = usize::try_from(int_at(keys, p)?).ok()?;
+            if dict.is_null(k) {
+                return None;
+            }
+            match dict.data_type() {
+                DataType::Utf8 => Some(dict.as_string::<i32>().value(k)),
+                DataType::LargeUtf8 => Some(dict.as_string::<i64>().value(k)),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -582,6 +624,7 @@ impl Plan<'_> {
                 Indexer::Integer(f) => pass(f, input, &entries, lin),
                 Indexer::IntCategory(f) => pass(f, input, &entries, lin),
                 Indexer::StrCategory(f) => pass(f, input, &entries, lin),
+                Indexer::Dictionary(f) => pass(f, input, &entries, lin),
             }
         }
         for input in self.inputs.iter().filter(|i| i.product) {
@@ -643,6 +686,7 @@ fn bin_at(ix: &Indexer<'_>, col: Col<'_>, p: usize) -> Option<usize> {
         Indexer::Integer(f) => bin_at_find(f, col, p),
         Indexer::IntCategory(f) => bin_at_find(f, col, p),
         Indexer::StrCategory(f) => bin_at_find(f, col, p),
+        Indexer::Dictionary(f) => bin_at_find(f, col, p),
     }
 }
 

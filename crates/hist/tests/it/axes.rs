@@ -167,3 +167,24 @@ fn invalid_axes_are_errors() {
         Err(cf_hist::Error::TooLarge { .. })
     ));
 }
+
+#[test]
+fn str_category_from_dictionary_encoded_strings() {
+    use arrow_array::types::Int8Type;
+    use arrow_array::DictionaryArray;
+    let dict: DictionaryArray<Int8Type> =
+        vec![Some("mumu"), Some("emu"), None, Some("ee"), Some("mumu")]
+            .into_iter()
+            .collect();
+    let axis = Axis::str_category(["ee", "mumu"]).unwrap();
+    assert_eq!(fill_counts(axis.clone(), &dict), vec![1.0, 2.0, 1.0]);
+    let mut h = Histogram::new(vec![axis.with_growth(true)], Storage::Count).unwrap();
+    h.fill(&[&dict], None).unwrap();
+    assert_eq!(
+        h.axes()[0].kind(),
+        &AxisKind::StrCategory {
+            categories: vec!["ee".into(), "mumu".into(), "emu".into()]
+        }
+    );
+    assert_eq!(h.values(), vec![1.0, 2.0, 1.0]);
+}
