@@ -76,6 +76,7 @@ def atomic(path):
     os.close(fd)
     try:
         yield tmp
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
