@@ -6,10 +6,10 @@
 //! sit in *baskets*: compressed blocks of consecutive entries of one branch, stored as keys of
 //! their own or, when a file was closed with baskets in memory, inside the tree metadata.
 //!
-//! [`RootFile`] opens a file (reading with `pread`, so the handle is cheap and shareable),
-//! [`Tree`] describes a tree and decodes entry ranges of the branches you name, and only the
-//! baskets those branches need for those entries are read and decompressed (ZLIB, LZMA, LZ4,
-//! ZSTD or uncompressed), in parallel.
+//! [`RootFile`] opens a file (reading with `pread`, so the handle is cheap and shareable) and
+//! finds trees by name (`Events`, or `dir/sub/Events` in subdirectories); [`Tree`] describes a
+//! tree and decodes entry ranges of the branches you name. Only the baskets those branches need
+//! for those entries are read and decompressed (ZLIB, LZMA, LZ4, ZSTD or uncompressed).
 //!
 //! | branch | Arrow array |
 //! |---|---|
@@ -19,6 +19,20 @@
 //!
 //! Strings, objects and fixed-size arrays are listed with [`LeafType::Unsupported`]; asking to
 //! read them is [`Error::UnsupportedType`].
+//!
+//! ## Reading many entries
+//!
+//! [`Tree::read`] decodes one entry range; [`Tree::chunks`] walks the whole tree in chunks,
+//! decoding up to two chunks ahead on a background thread and decompressing a basket that
+//! spans two chunks once. Both decompress the baskets of all requested branches in parallel on
+//! the rayon pool (`RAYON_NUM_THREADS` bounds it). A [`Tree`] is cheap to clone and
+//! `Send + Sync`: several threads may read from it at once.
+//!
+//! ## Bad input
+//!
+//! Every length and position read from the file is checked before use: a truncated, corrupt or
+//! foreign file gives an [`Error`] naming the file and the structure (tree, branch, basket),
+//! never a panic.
 //!
 //! # Example
 //!
