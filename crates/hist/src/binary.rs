@@ -7,7 +7,7 @@
 //! | 8 | magic `CFHIST\0\x01` |
 //! | 2 | format version (1) |
 //! | 8 | payload length |
-//! | n | payload: name, title, storage, axes, events, bins |
+//! | n | payload: name, title, storage, axes, events, completed-block sums, pending block |
 //! | 8 | FNV-1a 64 checksum of the payload |
 //!
 //! Reading checks every length against the bytes present and the checksum, so truncated or
@@ -151,12 +151,23 @@ impl Histogram {
             }
         }
         w.u64(self.events);
-        let bins = self.settled();
-        w.u64(bins.values.len() as u64);
-        bins.values.iter().for_each(|v| w.f64(*v));
-        w.u8(u8::from(bins.variances.is_some()));
-        if let Some(var) = &bins.variances {
-            var.iter().for_each(|v| w.f64(*v));
+        // Completed blocks and the block in progress are kept apart, so that filling a
+        // histogram read back gives the same bits as filling the original.
+        w.u64(self.bins.values.len() as u64);
+        let write_bins = |w: &mut Writer, b: &Bins| {
+            b.values.iter().for_each(|v| w.f64(*v));
+            w.u8(u8::from(b.variances.is_some()));
+            if let Some(var) = &b.variances {
+                var.iter().for_each(|v| w.f64(*v));
+            }
+        };
+        write_bins(&mut w, &self.bins);
+        match &self.pending {
+            Some(p) => {
+                w.u8(1);
+                write_bins(&mut w, p);
+            }
+            None => w.u8(0),
         }
         let payload = w.0;
         let mut out = Vec::with_capacity(payload.len() + 26);
@@ -256,32 +267,36 @@ impl Histogram {
                 "{n} bins stored but the axes make {expected:?}"
             )));
         }
-        let values = (0..n).map(|_| r.f64("value")).collect::<Result<Vec<_>>>()?;
-        let variances = if r.bool("variances flag")? {
-            Some(
-                (0..n)
-                    .map(|_| r.f64("variance"))
-                    .collect::<Result<Vec<_>>>()?,
-            )
+        let read_bins = |r: &mut Reader<'_>| -> Result<Bins> {
+            let values = (0..n).map(|_| r.f64("value")).collect::<Result<Vec<_>>>()?;
+            let variances = if r.bool("variances flag")? {
+                Some(
+                    (0..n)
+                        .map(|_| r.f64("variance"))
+                        .collect::<Result<Vec<_>>>()?,
+                )
+            } else {
+                None
+            };
+            if variances.is_some() != (storage == Storage::Weight) {
+                return Err(corrupt(
+                    "variances present for a storage without them, or missing",
+                ));
+            }
+            Ok(Bins { values, variances })
+        };
+        let bins = read_bins(&mut r)?;
+        let pending = if r.bool("pending flag")? {
+            Some(read_bins(&mut r)?)
         } else {
             None
         };
-        if variances.is_some() != (storage == Storage::Weight) {
-            return Err(corrupt(
-                "variances present for a storage without them, or missing",
-            ));
-        }
         if r.at != payload.len() {
             return Err(corrupt("payload longer than its content"));
         }
-        Ok(Histogram::from_parts(
-            name,
-            title,
-            axes,
-            storage,
-            Bins { values, variances },
-            events,
-        ))
+        let mut h = Histogram::from_parts(name, title, axes, storage, bins, events);
+        h.pending = pending;
+        Ok(h)
     }
 
     /// Writes the binary form to `path` atomically.

@@ -132,3 +132,25 @@ fn the_data_is_order_sensitive() {
         "reordering should change some bits"
     );
 }
+
+#[test]
+fn binary_round_trip_mid_block_keeps_future_fills_identical() {
+    let n = 2 * BLOCK_EVENTS + 500;
+    let d = data(n);
+    let reference = fill_chunked(&d, 2, &[n]);
+    let cut = BLOCK_EVENTS + 123;
+    let mut h = empty();
+    let (x, c, w) = (d.x.slice(0, cut), d.cat.slice(0, cut), d.w.slice(0, cut));
+    h.fill(&[&x as &dyn Array, &c], Some(&w)).unwrap();
+    let mut back = Histogram::from_bytes(&h.to_bytes()).unwrap();
+    let (x, c, w) = (
+        d.x.slice(cut, n - cut),
+        d.cat.slice(cut, n - cut),
+        d.w.slice(cut, n - cut),
+    );
+    back.fill(&[&x as &dyn Array, &c], Some(&w)).unwrap();
+    assert!(
+        bits(&back) == bits(&reference),
+        "a histogram read back mid-block fills on identically"
+    );
+}
