@@ -8,6 +8,40 @@
 //! order. A block cut by the end of one fill call stays *pending* and is continued, in order,
 //! by the next call. So the bits depend neither on the number of threads nor on how the caller
 //! splits the input into fill calls; only on the events and their order.
+//!
+//! # Jagged columns and category lists
+//!
+//! ```
+//! use arrow_array::builder::{Float64Builder, Int32Builder, ListBuilder};
+//! use arrow_array::Float64Array;
+//! use cf_hist::{Axis, Histogram, Storage};
+//!
+//! // Two events: jets with pt 20 and 40, then one jet with pt 60.
+//! let mut pt = ListBuilder::new(Float64Builder::new());
+//! pt.values().append_slice(&[20.0, 40.0]);
+//! pt.append(true);
+//! pt.values().append_slice(&[60.0]);
+//! pt.append(true);
+//! // The first event is in categories 1 and 2, the second in category 2 only.
+//! let mut cats = ListBuilder::new(Int32Builder::new());
+//! cats.values().append_slice(&[1, 2]);
+//! cats.append(true);
+//! cats.values().append_slice(&[2]);
+//! cats.append(true);
+//! let weight = Float64Array::from(vec![0.5, 2.0]);
+//!
+//! let mut h = Histogram::new(
+//!     vec![
+//!         Axis::regular(3, 0.0, 90.0)?.with_name("jet_pt"),
+//!         Axis::int_category([1, 2])?.with_name("category").with_flow(false),
+//!     ],
+//!     Storage::Weight,
+//! )?;
+//! h.fill(&[&pt.finish(), &cats.finish()], Some(&weight))?;
+//! // Each jet of an event fills once per category of that event, with the event weight.
+//! assert_eq!(h.sum(), 2.0 * 0.5 * 2.0 + 2.0);
+//! # Ok::<(), cf_hist::Error>(())
+//! ```
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
