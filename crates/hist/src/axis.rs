@@ -82,7 +82,7 @@ impl Axis {
         if bins == 0 || bins > u32::MAX as usize {
             return Err(invalid("a regular axis needs 1 to 2^32-1 bins"));
         }
-        if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        if !(lo.is_finite() && hi.is_finite() && lo < hi && (hi - lo).is_finite()) {
             return Err(invalid(format!("need finite lo < hi, got [{lo}, {hi})")));
         }
         Ok(Self::new(AxisKind::Regular { bins, lo, hi }, true))
