@@ -108,3 +108,36 @@ fn basket_of_several_compression_blocks() {
         assert_eq!(all.null_count(), 0);
     }
 }
+
+#[test]
+fn damaged_lz4_block_fails_its_checksum() {
+    let bytes = std::fs::read(data("compressed/lz4.root")).unwrap();
+    // Compressed blocks start with the tag "L4", a method byte (1 here) and two 3-byte
+    // little-endian sizes; damage the body of a sizeable one in the middle of the file (a
+    // basket), past its 9-byte header and 8-byte checksum.
+    let size = |at: usize| {
+        bytes[at] as usize | (bytes[at + 1] as usize) << 8 | (bytes[at + 2] as usize) << 16
+    };
+    let tags: Vec<usize> = (0..bytes.len() - 9)
+        .filter(|&i| {
+            &bytes[i..i + 3] == b"L4\x01" && size(i + 3) > 100 && i + 9 + size(i + 3) <= bytes.len()
+        })
+        .collect();
+    let at = tags[tags.len() / 2] + 9 + 8 + 20;
+    let mut damaged = bytes.clone();
+    damaged[at] ^= 0x5A;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("damaged.root");
+    std::fs::write(&path, &damaged).unwrap();
+    let file = RootFile::open(&path).unwrap();
+    let result = file.tree("Events").and_then(|t| {
+        let names: Vec<&str> = t.branches().iter().map(|b| b.name()).collect();
+        t.read(&names, 0..t.num_entries())
+    });
+    match result {
+        Err(e @ cf_root::Error::Decompress { .. }) => {
+            assert!(e.to_string().contains("checksum"), "{e}")
+        }
+        other => panic!("expected a checksum error, got {other:?}"),
+    }
+}
