@@ -158,7 +158,10 @@ fn invalid_axes_are_errors() {
     assert!(Axis::regular(0, 0.0, 1.0).is_err());
     assert!(Axis::regular(3, 1.0, 1.0).is_err());
     assert!(Axis::regular(3, 0.0, f64::NAN).is_err());
-    assert!(Axis::regular(3, -f64::MAX, f64::MAX).is_err(), "width overflows");
+    assert!(
+        Axis::regular(3, -f64::MAX, f64::MAX).is_err(),
+        "width overflows"
+    );
     assert!(Axis::str_category(["a", "a"]).is_err());
     assert!(Axis::regular(usize::MAX, 0.0, 1.0).is_err());
     assert!(Axis::integer(i64::MIN, i64::MAX).is_err());
