@@ -396,7 +396,7 @@ fn embedded_basket(c: &mut Cursor) -> Parse<EmbeddedBasket> {
         let raw = c.i32s(n)?;
         let mut offs: Vec<i32> = raw[..h.entries as usize]
             .iter()
-            .map(|&o| o - h.keylen as i32)
+            .map(|&o| o.saturating_sub(h.keylen as i32))
             .collect();
         offs.push((h.last - h.keylen) as i32);
         offsets = Some(offs);

@@ -352,7 +352,7 @@ impl Tree {
                 let mut cache = BasketCache::new();
                 let mut start = 0;
                 while start < inner.entries {
-                    let end = (start + step).min(inner.entries);
+                    let end = start.saturating_add(step).min(inner.entries);
                     let arrays = inner.read(&ids, start..end, &mut cache);
                     let failed = arrays.is_err();
                     let chunk = arrays.map(|arrays| Chunk {
@@ -541,7 +541,10 @@ impl TreeInner {
                         h.entries
                     ));
                 }
-                let mut offs: Vec<i32> = raw.iter().map(|&o| o - h.keylen as i32).collect();
+                let mut offs: Vec<i32> = raw
+                    .iter()
+                    .map(|&o| o.saturating_sub(h.keylen as i32))
+                    .collect();
                 offs.push(border as i32);
                 Ok(offs)
             })()

@@ -205,3 +205,20 @@ fn empty_tree_gives_empty_arrays() {
     );
     assert_eq!(tree.chunks(&["run"], 10).unwrap().count(), 0);
 }
+
+#[test]
+fn extreme_chunk_sizes() {
+    let tree = RootFile::open(data("nanoaod/nano_dy.root"))
+        .unwrap()
+        .tree("Events")
+        .unwrap();
+    let n = tree.num_entries();
+    let whole: Vec<_> = tree
+        .chunks(&["Jet_pt"], u64::MAX)
+        .unwrap()
+        .map(|c| c.unwrap().range)
+        .collect();
+    assert_eq!(whole, vec![0..n]);
+    // 0 is taken as 1.
+    assert_eq!(tree.chunks(&["Jet_pt"], 0).unwrap().count() as u64, n);
+}
