@@ -9,7 +9,9 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, ListArray, RecordBatch, RecordBatchReader};
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema};
+use bytes::Bytes;
 use cf_columns::{Events, Route};
+use memmap2::Mmap;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
@@ -35,8 +37,8 @@ pub(crate) struct ParquetSource {
 
 impl ParquetSource {
     pub(crate) fn open(path: &Path) -> Result<ParquetSource> {
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+        let bytes = map(path)?;
+        let metadata = ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new())
             .map_err(|e| Error::parquet(path, e))?;
         let schema = metadata.schema().clone();
         let marked = metadata
@@ -76,13 +78,13 @@ impl ParquetSource {
 
     pub(crate) fn read(&self, picked: &[usize], batch_size: usize) -> Result<EventStream> {
         let path = self.path.clone();
-        let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let bytes = map(&path)?;
         let leaves: Vec<usize> = picked
             .iter()
             .flat_map(|&i| self.leaves[i].clone())
             .collect();
         let builder =
-            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone());
+            ParquetRecordBatchReaderBuilder::new_with_metadata(bytes, self.metadata.clone());
         let mask = ProjectionMask::leaves(builder.parquet_schema(), leaves);
         let reader = builder
             .with_projection(mask)
@@ -115,6 +117,16 @@ impl ParquetSource {
             convert(batch)
         })))
     }
+}
+
+/// The file's bytes, mapped into memory: the reader decompresses column chunks straight from
+/// the page cache instead of copying each one into a freshly allocated buffer first.
+fn map(path: &Path) -> Result<Bytes> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    // SAFETY: the map is read-only, and event files are never modified in place: cf writes
+    // every output under a temporary name and renames it into place when complete.
+    let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+    Ok(Bytes::from_owner(map))
 }
 
 fn is_record(data_type: &DataType) -> bool {
