@@ -101,11 +101,12 @@ def time_uproot(path):
 
 
 def time_pyarrow(path):
-    columns = ["event", "Jet", "Electron", "Muon"]
+    """pyarrow reading the same 16 leaves, on one thread like the other peers."""
+    columns = [name.replace("_", ".list.item.", 1) if "_" in name else name for name in AGC]
     best = float("inf")
     for _ in range(REPEATS):
         start = time.perf_counter()
-        table = pq.read_table(path, columns=columns)
+        table = pq.ParquetFile(path).read(columns=columns, use_threads=False)
         best = min(best, time.perf_counter() - start)
     return table.num_rows, best
 

@@ -215,11 +215,15 @@ fn root_listing(path: &Path, tree_name: &str, with_stats: bool) -> anyhow::Resul
         let names: Vec<&str> = readable.iter().map(|b| b.name()).collect();
         let mut stats: Vec<Stats> = names.iter().map(|_| Stats::default()).collect();
         if tree.num_entries() > 0 {
+            let progress = progress(path, tree.num_entries());
             for chunk in tree.chunks(&names, DEFAULT_BATCH_SIZE as u64)? {
-                for (stat, array) in stats.iter_mut().zip(&chunk?.arrays) {
+                let chunk = chunk?;
+                for (stat, array) in stats.iter_mut().zip(&chunk.arrays) {
                     stat.add(array);
                 }
+                progress.inc(chunk.range.end - chunk.range.start);
             }
+            progress.finish_and_clear();
         }
         for (column, stat) in columns.iter_mut().zip(stats) {
             column.stats = Some(stat);
@@ -252,12 +256,15 @@ fn parquet_listing(file: &EventFile, with_stats: bool) -> anyhow::Result<Listing
         let routes: Vec<Route> = readable.iter().map(|c| c.route.clone()).collect();
         let set: ColumnSet = routes.iter().cloned().collect();
         let mut stats: Vec<Stats> = routes.iter().map(|_| Stats::default()).collect();
+        let progress = progress(file.path(), file.num_events());
         for events in file.read(&set, DEFAULT_BATCH_SIZE)? {
             let events = events.with_context(|| format!("reading {}", file.path().display()))?;
             for (stat, route) in stats.iter_mut().zip(&routes) {
                 stat.add(&events.column(route)?);
             }
+            progress.inc(events.num_events() as u64);
         }
+        progress.finish_and_clear();
         for (column, stat) in columns.iter_mut().zip(stats) {
             column.stats = Some(stat);
         }
@@ -270,6 +277,18 @@ fn parquet_listing(file: &EventFile, with_stats: bool) -> anyhow::Result<Listing
         columns,
         skipped: unsupported.iter().map(|c| c.name.clone()).collect(),
     })
+}
+
+/// A bar on stderr counting events read; indicatif draws nothing when stderr is not a terminal.
+fn progress(path: &Path, events: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(events);
+    let style = indicatif::ProgressStyle::with_template(
+        "{msg} {wide_bar} {human_pos}/{human_len} events ({per_sec}, {eta} left)",
+    )
+    .expect("the template is valid");
+    bar.set_style(style);
+    bar.set_message(format!("reading {}", path.display()));
+    bar
 }
 
 /// The C type names uproot uses, so that listings of ROOT and Parquet files compare.
