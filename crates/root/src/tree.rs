@@ -109,6 +109,8 @@ impl LeafType {
             "TLeafL" | "TLeafG" => LeafType::I64,
             "TLeafF" => LeafType::F32,
             "TLeafD" => LeafType::F64,
+            "TLeafC" => LeafType::Unsupported("string (TLeafC)".to_string()),
+            "TLeafElement" => LeafType::Unsupported("object (TLeafElement)".to_string()),
             other => LeafType::Unsupported(other.to_string()),
         }
     }
