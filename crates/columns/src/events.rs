@@ -261,6 +261,12 @@ impl Events {
         Ok(Events::new(filter_record_batch(&self.batch, mask)?))
     }
 
+    /// The normalised offsets and struct values of collection `name`.
+    fn collection(&self, name: &str) -> Result<(OffsetBuffer<i32>, ArrayRef)> {
+        let route = Route::new([name]);
+        collection_parts(&route, &self.lookup(&route)?)
+    }
+
     /// Founds collection `target` from the objects of `source` picked by per-event indices
     /// (a list of integers per event, e.g. the selected jets ordered by b-tag score).
     pub fn collection_from_indices(
@@ -269,8 +275,7 @@ impl Events {
         target: &str,
         indices: &dyn Array,
     ) -> Result<()> {
-        let source_route = Route::new([source]);
-        let (offsets, values) = collection_parts(&source_route, &self.lookup(&source_route)?)?;
+        let (offsets, values) = self.collection(source)?;
         let target_route = Route::new([target]);
         let picks = as_list(&target_route, indices, "a list of object indices per event")?;
         if picks.len() != self.num_events() {
@@ -312,8 +317,7 @@ impl Events {
         target: &str,
         mask: &dyn Array,
     ) -> Result<()> {
-        let source_route = Route::new([source]);
-        let (offsets, values) = collection_parts(&source_route, &self.lookup(&source_route)?)?;
+        let (offsets, values) = self.collection(source)?;
         let target_route = Route::new([target]);
         let mask = as_list(&target_route, mask, "a list of booleans per object")?;
         let (mask_offsets, mask_values) = normalized(mask);
