@@ -1,12 +1,13 @@
 """Writes a large ZLIB NanoAOD-like file for `benches/read.rs` and `benches/uproot_read.py`.
 
-    python3 crates/root/benches/make_bench_file.py OUT.root [EVENTS] [EVENTS_PER_BASKET]
+    python3 crates/root/benches/make_bench_file.py OUT.root [EVENTS] [EVENTS_PER_BASKET] [ALGORITHM]
 
 The 16 AGC columns (Jet/Electron/Muon fields and `event`) of
 `tests/data/nanoaod/nano_tt_v12.root`, resampled with a fixed seed to EVENTS events (default
 1,000,000), written with uproot in extends of EVENTS_PER_BASKET (default 10,000) events, so
-each branch has EVENTS / EVENTS_PER_BASKET baskets, compressed with ZLIB level 1 (ROOT's
-default setting 101 used by the NanoAOD test files).
+each branch has EVENTS / EVENTS_PER_BASKET baskets, compressed with ALGORITHM: ZLIB level 1
+(the default; ROOT's setting 101 used by the NanoAOD test files), or LZMA level 9, LZ4 level 4,
+ZSTD level 5 (the settings CMS uses for NanoAOD productions).
 """
 
 import os
@@ -30,6 +31,12 @@ def main():
     out = sys.argv[1]
     events = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
     step = int(sys.argv[3]) if len(sys.argv) > 3 else 10_000
+    compression = {
+        "ZLIB": uproot.ZLIB(1),
+        "LZMA": uproot.LZMA(9),
+        "LZ4": uproot.LZ4(4),
+        "ZSTD": uproot.ZSTD(5),
+    }[sys.argv[4].upper() if len(sys.argv) > 4 else "ZLIB"]
     source = uproot.open(SOURCE)["Events"]
     names = [f"{c}_{f}" for c, fs in COLLECTIONS.items() for f in fs]
     arrays = source.arrays(names)
@@ -37,7 +44,7 @@ def main():
     fd, tmp = tempfile.mkstemp(suffix=".root", dir=os.path.dirname(os.path.abspath(out)))
     os.close(fd)
     try:
-        with uproot.recreate(tmp, compression=uproot.ZLIB(1)) as f:
+        with uproot.recreate(tmp, compression=compression) as f:
             for start in range(0, events, step):
                 idx = rng.integers(0, len(arrays), min(step, events - start))
                 sample = arrays[idx]

@@ -13,6 +13,8 @@ thread_local! {
     // A libdeflate decompressor owns scratch space; one per thread avoids re-allocating it
     // for every basket.
     static INFLATER: RefCell<libdeflater::Decompressor> = RefCell::new(libdeflater::Decompressor::new());
+    // Creating a ZSTD context costs as much as decompressing a small basket.
+    static ZSTD: RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { RefCell::new(None) };
 }
 
 fn size24(b: &[u8]) -> usize {
@@ -84,8 +86,20 @@ pub(crate) fn decompress(input: &[u8], objlen: usize) -> Parse<Vec<u8>> {
                 }
                 lz4_flex::block::decompress_into(body, target).map_err(|e| format!("LZ4: {e}"))?
             }
-            b"ZS" => zstd::bulk::decompress_to_buffer(block, target)
-                .map_err(|e| format!("ZSTD: {e}"))?,
+            b"ZS" => ZSTD.with(|slot| {
+                let mut slot = slot.borrow_mut();
+                if slot.is_none() {
+                    *slot = Some(
+                        zstd::bulk::Decompressor::new().map_err(|e| format!("ZSTD: {e}"))?,
+                    );
+                }
+                match slot.as_mut() {
+                    Some(d) => d
+                        .decompress_to_buffer(block, target)
+                        .map_err(|e| format!("ZSTD: {e}")),
+                    None => Err("ZSTD: no decompression context".to_string()),
+                }
+            })?,
             b"CS" => {
                 return Err(
                     "the old ROOT 'CS' compression is not supported; rewrite the file with ZLIB, LZMA, LZ4 or ZSTD"
