@@ -532,25 +532,25 @@ impl TreeInner {
             ));
         }
         let offsets = if border < data.len() {
-            let offs = (|| -> Parse<Vec<i32>> {
-                let mut t = Cursor::new(&data[border..], 0);
-                let n = t.count("entry offset count")?;
-                let raw = t.i32s(n.min(h.entries as usize))?;
-                if raw.len() < h.entries as usize {
-                    return Err(format!(
-                        "{} entry offsets for {} entries",
-                        raw.len(),
-                        h.entries
-                    ));
-                }
-                let mut offs: Vec<i32> = raw
-                    .iter()
-                    .map(|&o| o.saturating_sub(h.keylen as i32))
-                    .collect();
-                offs.push(border as i32);
-                Ok(offs)
-            })()
-            .map_err(|e| self.src.malformed(what(), e))?;
+            let offs =
+                (|| -> Parse<Vec<i32>> {
+                    let mut t = Cursor::new(&data[border..], 0);
+                    let n = t.count("entry offset count")?;
+                    let entries = h.entries as usize;
+                    if n < entries {
+                        return Err(format!("{n} entry offsets for {entries} entries"));
+                    }
+                    // One pass from the big-endian trailer to offsets into the data, plus its end.
+                    let keylen = h.keylen as i32;
+                    let bytes = t.take(entries * 4)?;
+                    let mut offs = Vec::with_capacity(entries + 1);
+                    offs.extend(bytes.chunks_exact(4).map(|c| {
+                        i32::from_be_bytes([c[0], c[1], c[2], c[3]]).saturating_sub(keylen)
+                    }));
+                    offs.push(border as i32);
+                    Ok(offs)
+                })()
+                .map_err(|e| self.src.malformed(what(), e))?;
             Some(offs)
         } else {
             None
