@@ -1,0 +1,3 @@
+//! Integration tests of cf-config.
+
+mod example;
