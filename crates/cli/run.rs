@@ -35,8 +35,7 @@ impl RunArgs {
     }
 }
 
-/// The tasks this binary knows. An analysis crate building its own `cf` adds its families to a
-/// registry like this one and calls [`cf_engine::cli::run_command`].
+/// cf's own tasks; an analysis crate adds its families through [`crate::Setup::tasks`].
 pub fn registry() -> anyhow::Result<Registry> {
     let mut registry = Registry::new();
     demo::register(&mut registry)?;
@@ -44,14 +43,14 @@ pub fn registry() -> anyhow::Result<Registry> {
 }
 
 /// `cf run <Task> ...`.
-pub fn run(args: RunArgs) -> anyhow::Result<()> {
-    cli::run_command(Arc::new(registry()?), &args.args)?;
+pub fn run(args: RunArgs, tasks: Registry) -> anyhow::Result<()> {
+    cli::run_command(Arc::new(tasks), &args.args)?;
     Ok(())
 }
 
 /// `cf tasks`.
-pub fn tasks() -> anyhow::Result<()> {
-    cli::list_tasks(&registry()?, &mut std::io::stdout().lock())?;
+pub fn tasks(tasks: &Registry) -> anyhow::Result<()> {
+    cli::list_tasks(tasks, &mut std::io::stdout().lock())?;
     Ok(())
 }
 

@@ -1,0 +1,121 @@
+//! The example analysis: its functions on real NanoAOD events, and its own binary.
+
+use std::process::Command;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float32Type, Int32Type};
+use arrow_array::Array;
+use cf_analysis::{DatasetInfo, FunctionTree, Kind, Outcome, Registry};
+use cf_columns::Route;
+use cf_io::EventFile;
+
+fn nanoaod(name: &str) -> String {
+    format!(
+        "{}/../../tests/data/nanoaod/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn features_on_real_events_match_an_independent_computation() {
+    let mut registry = Registry::new();
+    cf_example_analysis::register(&mut registry).unwrap();
+    let dataset = DatasetInfo {
+        name: "tt".into(),
+        is_mc: true,
+    };
+    let mut tree =
+        FunctionTree::build(&registry, "jet_features", Kind::Producer, &dataset).unwrap();
+    tree.setup().unwrap();
+    let file = EventFile::open(nanoaod("nano_tt_v12.root")).unwrap();
+    let mut checked = 0;
+    for batch in file.read(&tree.used_columns(), 64).unwrap() {
+        let mut events = batch.unwrap();
+        let pt = events.column(&Route::parse("Jet.pt").unwrap()).unwrap();
+        tree.run(&mut events).unwrap();
+        let ht = events.column(&Route::parse("ht").unwrap()).unwrap();
+        let n_jet = events.column(&Route::parse("n_jet").unwrap()).unwrap();
+        let jet1 = events.column(&Route::parse("jet1_pt").unwrap()).unwrap();
+        let pt = pt.as_list::<i32>();
+        for i in 0..events.num_events() {
+            let jets = pt.value(i);
+            let jets = jets.as_primitive::<Float32Type>().values();
+            let mut sum = 0.0f32;
+            for &p in jets.iter() {
+                sum += p;
+            }
+            assert_eq!(ht.as_primitive::<Float32Type>().value(i), sum);
+            assert_eq!(
+                n_jet.as_primitive::<Int32Type>().value(i) as usize,
+                jets.len()
+            );
+            assert_eq!(jet1.is_valid(i), !jets.is_empty());
+            if let Some(&first) = jets.first() {
+                assert_eq!(jet1.as_primitive::<Float32Type>().value(i), first);
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 200);
+
+    let categorizer =
+        FunctionTree::build(&registry, "cat_4j", Kind::Categorizer, &dataset).unwrap();
+    let mut events = file
+        .read(&categorizer.used_columns(), 1000)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let Outcome::Mask(mask) = categorizer.run(&mut events).unwrap() else {
+        panic!("a categorizer returns a mask");
+    };
+    let pt = events.column(&Route::parse("Jet.pt").unwrap()).unwrap();
+    let pt = pt.as_list::<i32>();
+    let expected: Vec<bool> = (0..pt.len()).map(|i| pt.value_length(i) >= 4).collect();
+    assert_eq!(
+        mask.iter().map(Option::unwrap).collect::<Vec<_>>(),
+        expected
+    );
+}
+
+#[test]
+fn the_analysis_binary_knows_its_functions_and_every_cf_command() {
+    let exe = env!("CARGO_BIN_EXE_cf-example");
+    let output = Command::new(exe)
+        .args(["functions", "jet_features"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with("jet_features (producer)"), "{text}");
+    assert!(text.contains("writes    ht, jet1_pt, n_jet"), "{text}");
+    assert!(text.contains("reads     Jet.pt"), "{text}");
+
+    let output = Command::new(exe)
+        .args(["functions", "--kind", "categorizer"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("cat_4j (categorizer)") && !text.contains("ht (producer)"),
+        "{text}"
+    );
+
+    let output = Command::new(exe)
+        .args(["functions", "jet_featres"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("did you mean `jet_features`"));
+
+    let output = Command::new(exe)
+        .args(["inspect", &nanoaod("nano_dy.root")])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("tree Events: 40 entries"));
+}
