@@ -131,7 +131,7 @@ pub enum Error {
         suggestion: Option<String>,
     },
     /// Two items of one kind share a name or an id.
-    #[error("{at}: duplicate {kind} {field} `{value}` (first defined at {first}); {field}s must be unique among {kind}s")]
+    #[error("{at}: duplicate {kind} {field} `{value}` (first defined at {first}); give each {kind} its own {field}")]
     Duplicate {
         /// Where the second one is.
         at: Location,

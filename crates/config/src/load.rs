@@ -506,16 +506,19 @@ fn resolve_extends(ctx: &mut Ctx, nodes: &[Node]) -> Vec<Node> {
                 break;
             };
             if chain.contains(&base) {
-                let chain_names: Vec<&str> = chain
-                    .iter()
-                    .chain([&base])
-                    .map(|&j| names[j].unwrap_or("?"))
-                    .collect();
-                ctx.push(Error::Cycle {
-                    at: base_ref.at.clone(),
-                    kind: "extends",
-                    chain: chain_names.join(" -> "),
-                });
+                // Report each circle once: from its first config, where it closes.
+                if base == i && chain.iter().all(|&j| j >= i) {
+                    let chain_names: Vec<&str> = chain
+                        .iter()
+                        .chain([&base])
+                        .map(|&j| names[j].unwrap_or("?"))
+                        .collect();
+                    ctx.push(Error::Cycle {
+                        at: base_ref.at.clone(),
+                        kind: "extends",
+                        chain: chain_names.join(" -> "),
+                    });
+                }
                 break;
             }
             chain.push(base);
@@ -545,6 +548,16 @@ fn strip_identity(node: &Node) -> Node {
     }
 }
 
+/// Names written in a list of items, valid or not: a reference to an item that has problems of
+/// its own is not reported a second time.
+fn declared(node: Option<&Node>, key: &str) -> Vec<String> {
+    node.and_then(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|item| item.get(key)?.as_str().map(str::to_string))
+        .collect()
+}
+
 fn build_config(ctx: &mut Ctx, node: &Node) -> Option<Config> {
     ctx.map(node, "config", CONFIG_KEYS)?;
     let name = node
@@ -568,7 +581,8 @@ fn build_config(ctx: &mut Ctx, node: &Node) -> Option<Config> {
         }
     }
     ctx.unique("process", &idents);
-    let process_names: Vec<&str> = processes.iter().map(|p| p.name.as_str()).collect();
+    let process_names = declared(node.get("processes"), "name");
+    let process_names: Vec<&str> = process_names.iter().map(String::as_str).collect();
     for item in ctx.list(node.get("processes"), "processes") {
         if let Some(children) = item.get("children") {
             for (child, at) in ctx.names(children, "children") {
@@ -585,7 +599,7 @@ fn build_config(ctx: &mut Ctx, node: &Node) -> Option<Config> {
     let mut idents = Vec::new();
     let mut datasets = Vec::new();
     for item in ctx.list(node.get("datasets"), "datasets") {
-        if let Some((d, ident)) = build_dataset(ctx, item, &processes) {
+        if let Some((d, ident)) = build_dataset(ctx, item, &processes, &process_names) {
             datasets.push(d);
             idents.push(ident);
         }
@@ -593,7 +607,8 @@ fn build_config(ctx: &mut Ctx, node: &Node) -> Option<Config> {
     ctx.unique("dataset", &idents);
 
     let (shift_sources, shifts) = build_shifts(ctx, node.get("shifts"));
-    let source_names: Vec<&str> = shift_sources.iter().map(|s| s.name.as_str()).collect();
+    let source_names = declared(node.get("shifts"), "source");
+    let source_names: Vec<&str> = source_names.iter().map(String::as_str).collect();
 
     let mut idents = Vec::new();
     let mut variables = Vec::new();
@@ -606,8 +621,16 @@ fn build_config(ctx: &mut Ctx, node: &Node) -> Option<Config> {
     ctx.unique("variable", &idents);
 
     let categories = build_categories(ctx, node);
-    let variable_names: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
-    let category_names: Vec<&str> = categories.iter().map(|c| c.name.as_str()).collect();
+    let variable_names = declared(node.get("variables"), "name");
+    let variable_names: Vec<&str> = variable_names.iter().map(String::as_str).collect();
+    let mut category_names = declared(node.get("categories"), "name");
+    category_names.extend(
+        categories
+            .iter()
+            .filter(|c| !c.combines.is_empty())
+            .map(|c| c.name.clone()),
+    );
+    let category_names: Vec<&str> = category_names.iter().map(String::as_str).collect();
     let defaults = node
         .get("defaults")
         .map(|n| build_defaults(ctx, n, &variable_names, &category_names))
@@ -875,7 +898,12 @@ fn resolve_files(ctx: &mut Ctx, pattern: &str, node: &Node, allow_glob: bool) ->
     }
 }
 
-fn build_dataset(ctx: &mut Ctx, node: &Node, processes: &[Process]) -> Option<(Dataset, Ident)> {
+fn build_dataset(
+    ctx: &mut Ctx,
+    node: &Node,
+    processes: &[Process],
+    known: &[&str],
+) -> Option<(Dataset, Ident)> {
     ctx.map(node, "dataset", DATASET_KEYS)?;
     let ident = ident(ctx, node, "dataset", "name");
     let kind = ctx.required(node, "kind", "dataset").and_then(|n| {
@@ -895,11 +923,10 @@ fn build_dataset(ctx: &mut Ctx, node: &Node, processes: &[Process]) -> Option<(D
             }
         }
     });
-    let known: Vec<&str> = processes.iter().map(|p| p.name.as_str()).collect();
     let mut names = Vec::new();
     if let Some(list) = ctx.required(node, "processes", "dataset") {
         for (name, at) in ctx.names(list, "processes") {
-            if ctx.reference("process", &name, at, &known) {
+            if ctx.reference("process", &name, at, known) {
                 let is_data = processes.iter().any(|p| p.name == name && p.is_data);
                 if let Some(kind) = kind.filter(|k| (*k == DatasetKind::Data) != is_data) {
                     ctx.push(Error::InvalidValue {
@@ -1084,7 +1111,6 @@ fn build_shifts(ctx: &mut Ctx, node: Option<&Node>) -> (Vec<ShiftSource>, Vec<Sh
                 None => ctx.wrong_type(map, "aliases", "a mapping of routes to routes"),
             }
         }
-        let Some(kind) = kind else { continue };
         idents.push(Ident {
             name: format!("{}_up", ident.name),
             name_at: ident.name_at.clone(),
@@ -1097,6 +1123,7 @@ fn build_shifts(ctx: &mut Ctx, node: Option<&Node>) -> (Vec<ShiftSource>, Vec<Sh
             id: ident.id + 1,
             id_at: ident.id_at.clone(),
         });
+        let Some(kind) = kind else { continue };
         let [up, down] = expanded;
         for (direction, suffix, id, aliases) in [
             (Direction::Up, "up", ident.id, up),
@@ -1298,12 +1325,19 @@ fn build_categories(ctx: &mut Ctx, config: &Node) -> Vec<Category> {
     }
 
     if let Some(groups) = config.get("category_groups").filter(|n| !n.is_null()) {
-        let generated = combine(ctx, groups, &mut categories);
+        let generated = combine(ctx, config, groups, &mut categories);
         idents.extend(generated);
     }
     ctx.unique("category", &idents);
 
-    let known: Vec<&str> = categories.iter().map(|c| c.name.as_str()).collect();
+    let mut known = declared(config.get("categories"), "name");
+    known.extend(
+        categories
+            .iter()
+            .filter(|c| !c.combines.is_empty())
+            .map(|c| c.name.clone()),
+    );
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
     for node in items {
         if let Some(children) = node.get("children") {
             for (child, at) in ctx.names(children, "children") {
@@ -1323,7 +1357,12 @@ fn build_categories(ctx: &mut Ctx, config: &Node) -> Vec<Category> {
 /// `add_category_combinations`: for every choice of two or more groups (in declared order), one
 /// category per member of each chosen group, named `a__b`, with the summed id and all parts'
 /// categorizers; each becomes a child of the combinations (or categories) it refines.
-fn combine(ctx: &mut Ctx, groups: &Node, categories: &mut Vec<Category>) -> Vec<Ident> {
+fn combine(
+    ctx: &mut Ctx,
+    config: &Node,
+    groups: &Node,
+    categories: &mut Vec<Category>,
+) -> Vec<Ident> {
     let Some(entries) = groups.as_map() else {
         ctx.wrong_type(
             groups,
@@ -1332,7 +1371,7 @@ fn combine(ctx: &mut Ctx, groups: &Node, categories: &mut Vec<Category>) -> Vec<
         );
         return Vec::new();
     };
-    let known: Vec<String> = categories.iter().map(|c| c.name.clone()).collect();
+    let known = declared(config.get("categories"), "name");
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
     let mut members: Vec<Vec<usize>> = Vec::new();
     for (_, list) in entries {

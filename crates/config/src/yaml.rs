@@ -186,14 +186,23 @@ impl MarkedEventReceiver for Builder {
                         },
                         anchor,
                     ),
-                    Some(Frame::Map(entries, _, at, anchor)) => (
-                        Node {
-                            kind: Kind::Map(entries),
-                            at,
-                            quoted: false,
-                        },
-                        anchor,
-                    ),
+                    Some(Frame::Map(entries, _, mut at, anchor)) => {
+                        // A block mapping's start event sits after its first key; the key's
+                        // place is where a reader looks for the item.
+                        if let Some((key, _)) = entries.first() {
+                            if (key.at.line(), key.at.column()) < (at.line(), at.column()) {
+                                at = key.at.clone();
+                            }
+                        }
+                        (
+                            Node {
+                                kind: Kind::Map(entries),
+                                at,
+                                quoted: false,
+                            },
+                            anchor,
+                        )
+                    }
                     None => return,
                 };
                 self.finish(node, anchor);
