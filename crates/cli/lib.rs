@@ -25,6 +25,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+mod check;
 mod correction;
 mod functions;
 mod inspect;
@@ -50,6 +51,9 @@ enum Command {
     /// Inspect and evaluate correctionlib JSON files (scale factors, energy corrections):
     /// `summary` lists corrections and their inputs, `eval` evaluates one point or a batch.
     Correction(correction::Args),
+    /// Check, before reading any event, that every column the chosen calibrators, selector,
+    /// producers, variables and categories use is in the input files or produced upstream.
+    Check(check::Args),
     /// List the calibrators, selectors, producers and categorizers this binary knows, with the
     /// columns they use and produce and the shifts they implement.
     Functions(functions::Args),
@@ -121,6 +125,7 @@ fn dispatch(command: Command, setup: Setup) -> anyhow::Result<()> {
     match command {
         Command::Inspect(args) => inspect::run(args),
         Command::Correction(args) => correction::run(args),
+        Command::Check(args) => check::run(args, &setup.functions),
         Command::Functions(args) => functions::run(args, &setup.functions),
         Command::Run(args) => run::run(args, setup.tasks),
         Command::Tasks => run::tasks(&setup.tasks),

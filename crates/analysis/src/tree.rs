@@ -103,6 +103,11 @@ impl FunctionTree {
             .map_or_else(BTreeSet::new, |r| self.nodes[r].shifts.clone())
     }
 
+    /// The declarations of every function in the tree, callees before their callers.
+    pub fn declarations(&self) -> impl Iterator<Item = &crate::Declaration> {
+        self.nodes.iter().map(|n| n.function.declaration())
+    }
+
     /// Calls `setup` on every function of the tree, callees first.
     pub fn setup(&mut self) -> Result<()> {
         let context = SetupContext {

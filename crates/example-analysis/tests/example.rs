@@ -119,3 +119,57 @@ fn the_analysis_binary_knows_its_functions_and_every_cf_command() {
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).contains("tree Events: 40 entries"));
 }
+
+fn check(args: &[&str]) -> (Option<i32>, String, String) {
+    let config = format!("{}/tests/data/analysis.yaml", env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new(env!("CARGO_BIN_EXE_cf-example"))
+        .args(["check", "--analysis", &config])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_column_check_accepts_the_chain_and_rejects_broken_ones() {
+    let (code, stdout, stderr) = check(&[]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("dataset tt_v12: every used column is available"),
+        "{stdout}"
+    );
+
+    let (code, stdout, _) = check(&["--variables", "jet1_pt,ht_per_jet"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stdout.contains("variable `ht_per_jet` uses `n_jet_total`, which is neither in the input nor produced by an earlier step"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("`ht`,"),
+        "ht is produced by jet_features: {stdout}"
+    );
+
+    let (code, stdout, _) = check(&["--producers", "", "--variables", "ht"]);
+    assert_eq!(code, Some(2));
+    assert!(stdout.contains("variable `ht` uses `ht`"), "{stdout}");
+
+    let (code, stdout, _) = check(&["--variables", "mu1_pt"]);
+    assert_eq!(
+        code,
+        Some(2),
+        "Muon.pt is in the input but not kept by ReduceEvents"
+    );
+    assert!(
+        stdout.contains("variable `mu1_pt` uses `Muon.pt`"),
+        "{stdout}"
+    );
+
+    let (code, _, stderr) = check(&["--producers", "jet_featrues"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("did you mean `jet_features`"), "{stderr}");
+}
