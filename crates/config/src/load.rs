@@ -311,7 +311,8 @@ impl Ctx {
         for (start, _, at) in edges {
             let mut path = vec![start.as_str()];
             if let Some(chain) = find_cycle(start, &children, &mut path) {
-                let mut members: Vec<&str> = chain.clone();
+                // The same circle is found from each of its members: report it once.
+                let mut members: Vec<&str> = chain[1..].to_vec();
                 members.sort_unstable();
                 if reported.insert(members.join(",")) {
                     self.push(Error::Cycle {
@@ -403,6 +404,7 @@ fn gather(
     root: &Node,
     allowed: &[&'static str],
     stack: &mut Vec<PathBuf>,
+    seen: &mut HashSet<PathBuf>,
     out: &mut Vec<Node>,
 ) {
     if ctx.map(root, "analysis file", allowed).is_none() {
@@ -429,10 +431,14 @@ fn gather(
             });
             continue;
         }
+        // A file included along two paths contributes its configs once.
+        if !seen.insert(key.clone()) {
+            continue;
+        }
         match read_file(&path, node.at.clone()) {
             Ok(included) => {
                 stack.push(key);
-                gather(ctx, &included, INCLUDE_KEYS, stack, out);
+                gather(ctx, &included, INCLUDE_KEYS, stack, seen, out);
                 stack.pop();
             }
             Err(e) => ctx.push(e),
@@ -452,7 +458,15 @@ pub(crate) fn load(path: &Path) -> Result<Analysis, ConfigErrors> {
     let aux = root.get("aux").map(Node::to_json).unwrap_or_default();
     let mut nodes = Vec::new();
     let start = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    gather(&mut ctx, &root, ANALYSIS_KEYS, &mut vec![start], &mut nodes);
+    let mut seen = HashSet::from([start.clone()]);
+    gather(
+        &mut ctx,
+        &root,
+        ANALYSIS_KEYS,
+        &mut vec![start],
+        &mut seen,
+        &mut nodes,
+    );
 
     let resolved = resolve_extends(&mut ctx, &nodes);
     let mut configs = Vec::new();

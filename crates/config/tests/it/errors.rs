@@ -275,3 +275,62 @@ fn error_count_is_capped() {
     assert_eq!(errors.omitted(), 150 - cf_config::MAX_ERRORS);
     assert!(errors.to_string().ends_with("and 50 more errors"));
 }
+
+#[test]
+fn circles_in_children_and_data_mc_mismatch() {
+    let text = "analysis: x\nconfigs:\n  - name: c\n    id: 1\n    processes:\n\
+                \x20     - {name: a, id: 1, children: [b]}\n      - {name: b, id: 2, children: a}\n\
+                \x20     - {name: data, id: 3, is_data: true}\n\
+                \x20   datasets:\n      - {name: d, id: 1, kind: mc, processes: [data], files: [x.root]}\n\
+                \x20   categories:\n      - {name: p, id: 1, children: [q]}\n      - {name: q, id: 2, children: [p]}\n\
+                \x20   luminosity: {value: 10, uncertainy: 0.1}\n";
+    let (_dir, file, errors) = load(&[("c.yaml", text), ("x.root", "")]);
+    let f = file.as_path();
+    find(
+        &errors,
+        f,
+        6,
+        col(text, 6, "{"),
+        "circular process children: a -> b -> a",
+    );
+    find(
+        &errors,
+        f,
+        12,
+        col(text, 12, "{"),
+        "circular category children: p -> q -> p",
+    );
+    find(
+        &errors,
+        f,
+        10,
+        col(text, 10, "data]"),
+        "a mc dataset needs simulated processes",
+    );
+    find(
+        &errors,
+        f,
+        14,
+        col(text, 14, "uncertainy"),
+        "(did you mean `uncertainty`?)",
+    );
+    assert_eq!(errors.errors().len(), 4, "{errors}");
+}
+
+#[test]
+fn a_file_included_twice_counts_once() {
+    let top = "analysis: x\ninclude: [a.yaml, b.yaml]\n";
+    let shared = "configs:\n  - {name: shared, id: 1}\n";
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("top.yaml", top),
+        ("a.yaml", "include: [shared.yaml]\n"),
+        ("b.yaml", "include: [shared.yaml]\n"),
+        ("shared.yaml", shared),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let analysis = Analysis::load(dir.path().join("top.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(analysis.configs().len(), 1);
+    assert_eq!(analysis.configs()[0].name(), "shared");
+}
