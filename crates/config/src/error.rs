@@ -144,6 +144,18 @@ pub enum Error {
         /// Where the first one is.
         first: Location,
     },
+    /// A mapping has the same key twice.
+    #[error("{at}: key `{key}` appears twice in {section} (first at {first}); keep one")]
+    DuplicateKey {
+        /// Where the second one is.
+        at: Location,
+        /// The key.
+        key: String,
+        /// The kind of section.
+        section: &'static str,
+        /// Where the first one is.
+        first: Location,
+    },
     /// A name refers to an item that does not exist.
     #[error("{at}: unknown {kind} `{name}`{}", did_you_mean(suggestion))]
     UnknownReference {
@@ -207,6 +219,7 @@ impl Error {
             | Error::WrongType { at, .. }
             | Error::InvalidValue { at, .. }
             | Error::Duplicate { at, .. }
+            | Error::DuplicateKey { at, .. }
             | Error::UnknownReference { at, .. }
             | Error::InvalidRoute { at, .. }
             | Error::InvalidExpression { at, .. }

@@ -136,11 +136,10 @@ impl Ctx {
                 });
             }
             if let Some(first) = seen.insert(name, &key.at) {
-                self.push(Error::Duplicate {
+                self.push(Error::DuplicateKey {
                     at: key.at.clone(),
-                    kind: section,
-                    field: "key",
-                    value: name.to_string(),
+                    key: name.to_string(),
+                    section,
                     first: first.clone(),
                 });
             }
@@ -303,56 +302,65 @@ impl Ctx {
         }
     }
 
-    /// Reports circles in a parent → children relation.
+    /// Reports circles in a parent → children relation, one per closing edge found by a
+    /// depth-first walk (iterative: deep chains must not overflow the stack).
     fn acyclic(&mut self, kind: &'static str, edges: &[(String, Vec<String>, Location)]) {
-        let children: HashMap<&str, &Vec<String>> =
-            edges.iter().map(|(n, c, _)| (n.as_str(), c)).collect();
-        let mut reported: HashSet<String> = HashSet::new();
-        for (start, _, at) in edges {
-            let mut path = vec![start.as_str()];
-            if let Some(chain) = find_cycle(start, &children, &mut path) {
-                // The same circle is found from each of its members: report it once.
-                let mut members: Vec<&str> = chain[1..].to_vec();
-                members.sort_unstable();
-                if reported.insert(members.join(",")) {
-                    self.push(Error::Cycle {
-                        at: at.clone(),
-                        kind,
-                        chain: chain.join(" -> "),
-                    });
+        let index: HashMap<&str, usize> = edges
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _, _))| (name.as_str(), i))
+            .collect();
+        let adjacent: Vec<Vec<usize>> = edges
+            .iter()
+            .map(|(_, children, _)| {
+                children
+                    .iter()
+                    .filter_map(|c| index.get(c.as_str()).copied())
+                    .collect()
+            })
+            .collect();
+        const NEW: u8 = 0;
+        const ON_PATH: u8 = 1;
+        const DONE: u8 = 2;
+        let mut state = vec![NEW; edges.len()];
+        for root in 0..edges.len() {
+            if state[root] != NEW {
+                continue;
+            }
+            state[root] = ON_PATH;
+            let mut path: Vec<(usize, usize)> = vec![(root, 0)];
+            while let Some((node, next)) = path.last_mut() {
+                let node = *node;
+                let Some(&child) = adjacent[node].get(*next) else {
+                    state[node] = DONE;
+                    path.pop();
+                    continue;
+                };
+                *next += 1;
+                match state[child] {
+                    NEW => {
+                        state[child] = ON_PATH;
+                        path.push((child, 0));
+                    }
+                    ON_PATH => {
+                        let from = path.iter().position(|(n, _)| *n == child).unwrap_or(0);
+                        let chain: Vec<&str> = path[from..]
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .chain([child])
+                            .map(|n| edges[n].0.as_str())
+                            .collect();
+                        self.push(Error::Cycle {
+                            at: edges[child].2.clone(),
+                            kind,
+                            chain: chain.join(" -> "),
+                        });
+                    }
+                    _ => {}
                 }
             }
         }
     }
-}
-
-fn find_cycle<'a>(
-    target: &str,
-    children: &HashMap<&'a str, &'a Vec<String>>,
-    path: &mut Vec<&'a str>,
-) -> Option<Vec<&'a str>> {
-    let current = *path.last()?;
-    for child in children
-        .get(current)
-        .map(|c| c.iter())
-        .into_iter()
-        .flatten()
-    {
-        if child == target {
-            let mut chain = path.clone();
-            chain.push(path[0]);
-            return Some(chain);
-        }
-        if path.contains(&child.as_str()) || path.len() > children.len() {
-            continue;
-        }
-        path.push(child);
-        if let Some(chain) = find_cycle(target, children, path) {
-            return Some(chain);
-        }
-        path.pop();
-    }
-    None
 }
 
 /// Name and id of one item with their places, for uniqueness checks.
@@ -1000,6 +1008,9 @@ fn expand_alias(pattern: &str, source: &str, direction: &str) -> Result<String, 
         };
         let key = &rest[open + 1..open + close];
         match key {
+            _ if key.contains(',') => {
+                out.push_str(&rest[open..=open + close]);
+            }
             "name" => out.push_str(&format!("{source}_{direction}")),
             "source" => out.push_str(source),
             "direction" => out.push_str(direction),
@@ -1016,6 +1027,94 @@ fn expand_alias(pattern: &str, source: &str, direction: &str) -> Result<String, 
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// `(destination, source)` routes of one shift.
+type AliasPairs = Vec<(Route, Route)>;
+
+/// Reads a source's aliases: destination pattern → source pattern with placeholders. Both sides
+/// may use braces (`Jet.{pt,mass}: "Jet.{pt,mass}_{name}"`) and must expand to as many routes.
+/// Returns the patterns as written and the route pairs of the up and down shifts.
+fn build_aliases(
+    ctx: &mut Ctx,
+    node: Option<&Node>,
+    source: &str,
+) -> (Vec<(String, String)>, [AliasPairs; 2]) {
+    let mut written = Vec::new();
+    let mut expanded: [AliasPairs; 2] = [Vec::new(), Vec::new()];
+    let Some(map) = node.filter(|n| !n.is_null()) else {
+        return (written, expanded);
+    };
+    let Some(entries) = map.as_map() else {
+        ctx.wrong_type(map, "aliases", "a mapping of routes to routes");
+        return (written, expanded);
+    };
+    for (key, value) in entries {
+        let Some(dest_text) = key.as_str() else {
+            continue;
+        };
+        let dest = cf_columns::expand(dest_text).map_err(|source| Error::InvalidRoute {
+            at: key.at.clone(),
+            source,
+        });
+        let dest = match dest {
+            Ok(routes) => Some(routes),
+            Err(e) => {
+                ctx.push(e);
+                None
+            }
+        };
+        let Some(pattern) = ctx.string(value, "aliases") else {
+            continue;
+        };
+        let mut pairs: [AliasPairs; 2] = [Vec::new(), Vec::new()];
+        for (slot, direction) in pairs.iter_mut().zip(["up", "down"]) {
+            let routes = expand_alias(&pattern, source, direction)
+                .map_err(|reason| Error::InvalidValue {
+                    at: value.at.clone(),
+                    what: "alias",
+                    value: pattern.clone(),
+                    reason,
+                    suggestion: None,
+                })
+                .and_then(|text| {
+                    cf_columns::expand(&text).map_err(|source| Error::InvalidRoute {
+                        at: value.at.clone(),
+                        source,
+                    })
+                });
+            let routes = match routes {
+                Ok(routes) => routes,
+                Err(e) => {
+                    ctx.push(e);
+                    break;
+                }
+            };
+            let Some(dest) = &dest else { break };
+            if routes.len() != dest.len() {
+                ctx.push(Error::InvalidValue {
+                    at: value.at.clone(),
+                    what: "alias",
+                    value: pattern.clone(),
+                    reason: format!(
+                        "`{dest_text}` expands to {} route(s) but the source to {}; both sides must expand to as many",
+                        dest.len(),
+                        routes.len()
+                    ),
+                    suggestion: None,
+                });
+                break;
+            }
+            *slot = dest.iter().cloned().zip(routes).collect();
+        }
+        if pairs.iter().all(|p| !p.is_empty()) {
+            for (all, new) in expanded.iter_mut().zip(pairs) {
+                all.extend(new);
+            }
+            written.push((dest_text.to_string(), pattern));
+        }
+    }
+    (written, expanded)
 }
 
 fn build_shifts(ctx: &mut Ctx, node: Option<&Node>) -> (Vec<ShiftSource>, Vec<Shift>) {
@@ -1069,62 +1168,7 @@ fn build_shifts(ctx: &mut Ctx, node: Option<&Node>) -> (Vec<ShiftSource>, Vec<Sh
                 suggestion: None,
             });
         }
-        let mut aliases = Vec::new();
-        let mut expanded: [Vec<(Route, Route)>; 2] = [Vec::new(), Vec::new()];
-        if let Some(map) = item.get("aliases").filter(|n| !n.is_null()) {
-            match map.as_map() {
-                Some(entries) => {
-                    for (key, value) in entries {
-                        let Some(dest_text) = key.as_str() else {
-                            continue;
-                        };
-                        let dest = match Route::parse(dest_text) {
-                            Ok(r) => Some(r),
-                            Err(source) => {
-                                ctx.push(Error::InvalidRoute {
-                                    at: key.at.clone(),
-                                    source,
-                                });
-                                None
-                            }
-                        };
-                        let Some(pattern) = ctx.string(value, "aliases") else {
-                            continue;
-                        };
-                        let mut ok = true;
-                        for (slot, direction) in expanded.iter_mut().zip(["up", "down"]) {
-                            let route = expand_alias(&pattern, &ident.name, direction)
-                                .map_err(|reason| Error::InvalidValue {
-                                    at: value.at.clone(),
-                                    what: "alias",
-                                    value: pattern.clone(),
-                                    reason,
-                                    suggestion: None,
-                                })
-                                .and_then(|text| {
-                                    Route::parse(&text).map_err(|source| Error::InvalidRoute {
-                                        at: value.at.clone(),
-                                        source,
-                                    })
-                                });
-                            match (route, &dest) {
-                                (Ok(route), Some(dest)) => slot.push((dest.clone(), route)),
-                                (Ok(_), None) => ok = false,
-                                (Err(e), _) => {
-                                    ctx.push(e);
-                                    ok = false;
-                                    break;
-                                }
-                            }
-                        }
-                        if let (true, Some(dest)) = (ok, dest) {
-                            aliases.push((dest, pattern));
-                        }
-                    }
-                }
-                None => ctx.wrong_type(map, "aliases", "a mapping of routes to routes"),
-            }
-        }
+        let (aliases, expanded) = build_aliases(ctx, item.get("aliases"), &ident.name);
         idents.push(Ident {
             name: format!("{}_up", ident.name),
             name_at: ident.name_at.clone(),
@@ -1400,6 +1444,10 @@ fn combine(
         members.push(group);
     }
     let mut idents = Vec::new();
+    let mut position: HashMap<String, usize> = HashMap::new();
+    for (i, c) in categories.iter().enumerate() {
+        position.entry(c.name.clone()).or_insert(i);
+    }
     let n_groups = members.len();
     if n_groups > 16 {
         ctx.push(Error::InvalidValue {
@@ -1462,13 +1510,14 @@ fn combine(
                     .filter(|(j, _)| *j != skip)
                     .map(|(_, n)| n.as_str())
                     .collect();
-                let parent = parent.join("__");
-                if let Some(p) = categories.iter_mut().find(|c| c.name == parent) {
-                    if !p.children.contains(&name) {
-                        p.children.push(name.clone());
+                if let Some(&p) = position.get(&parent.join("__")) {
+                    let children = &mut categories[p].children;
+                    if !children.contains(&name) {
+                        children.push(name.clone());
                     }
                 }
             }
+            position.entry(name.clone()).or_insert(categories.len());
             idents.push(Ident {
                 name,
                 name_at: groups.at.clone(),

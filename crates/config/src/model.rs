@@ -345,8 +345,8 @@ pub struct ShiftSource {
     pub kind: ShiftType,
     /// Id of `<source>_up`; `<source>_down` has this plus one.
     pub id: i64,
-    /// Column aliases as written: destination route → source pattern with `{name}`.
-    pub aliases: Vec<(Route, String)>,
+    /// Column aliases as written: destination pattern → source pattern with `{name}`.
+    pub aliases: Vec<(String, String)>,
     /// Free auxiliary data.
     pub aux: serde_json::Value,
     /// Where it is defined.

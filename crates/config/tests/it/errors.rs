@@ -283,7 +283,9 @@ fn circles_in_children_and_data_mc_mismatch() {
                 \x20     - {name: data, id: 3, is_data: true}\n\
                 \x20   datasets:\n      - {name: d, id: 1, kind: mc, processes: [data], files: [x.root]}\n\
                 \x20   categories:\n      - {name: p, id: 1, children: [q]}\n      - {name: q, id: 2, children: [p]}\n\
-                \x20   luminosity: {value: 10, uncertainy: 0.1}\n";
+                \x20   luminosity: {value: 10, uncertainy: 0.1}\n\
+                \x20   shifts:\n      - {source: jes, type: rate, id: 5, aliases: {Jet.pt: \"Jet.{pt,mass}_{name}\"}}\n\
+                \x20   ecm: 13\n    ecm: 14\n";
     let (_dir, file, errors) = load(&[("c.yaml", text), ("x.root", "")]);
     let f = file.as_path();
     find(
@@ -314,7 +316,21 @@ fn circles_in_children_and_data_mc_mismatch() {
         col(text, 14, "uncertainy"),
         "(did you mean `uncertainty`?)",
     );
-    assert_eq!(errors.errors().len(), 4, "{errors}");
+    find(
+        &errors,
+        f,
+        16,
+        col(text, 16, "\"Jet.{"),
+        "`Jet.pt` expands to 1 route(s) but the source to 2",
+    );
+    find(
+        &errors,
+        f,
+        18,
+        5,
+        "key `ecm` appears twice in config (first at",
+    );
+    assert_eq!(errors.errors().len(), 6, "{errors}");
 }
 
 #[test]

@@ -279,3 +279,38 @@ fn extends_across_included_files() {
     assert!(file.ends_with("sub/events.root") && file.is_file());
     assert_eq!(analysis.config("base").unwrap().processes().len(), 2);
 }
+
+#[test]
+fn alias_patterns_expand_on_both_sides() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.yaml");
+    std::fs::write(
+        &path,
+        "analysis: a\nconfigs:\n  - name: c\n    id: 1\n    shifts:\n      - source: jec\n        type: shape\n        id: 2\n\
+         \x20       aliases:\n          \"{Jet,FatJet}.{pt,mass}\": \"{Jet,FatJet}.{pt,mass}_{source}{direction}\"\n\
+         \x20         MET.phi: \"MET.phi_{name}\"\n",
+    )
+    .unwrap();
+    let analysis = Analysis::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let config = analysis.config("c").unwrap();
+    let down: Vec<(String, String)> = config
+        .shift("jec_down")
+        .unwrap()
+        .aliases
+        .iter()
+        .map(|(d, s)| (d.to_string(), s.to_string()))
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("Jet.pt", "Jet.pt_jecdown"),
+        ("Jet.mass", "Jet.mass_jecdown"),
+        ("FatJet.pt", "FatJet.pt_jecdown"),
+        ("FatJet.mass", "FatJet.mass_jecdown"),
+        ("MET.phi", "MET.phi_jec_down"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(down, expected);
+    assert_eq!(config.shift("jec_up").unwrap().id, 2);
+    assert_eq!(config.shift_sources()[0].aliases.len(), 2);
+}
