@@ -117,8 +117,28 @@ impl Ctx {
         section: &'static str,
         allowed: &[&'static str],
     ) -> Option<&'a [(Node, Node)]> {
+        self.keys(node, section, Some(allowed), "a mapping")
+    }
+
+    /// Checks that `node` is a mapping with free keys (names of things), each once.
+    fn free_map<'a>(
+        &mut self,
+        node: &'a Node,
+        section: &'static str,
+        expected: &'static str,
+    ) -> Option<&'a [(Node, Node)]> {
+        self.keys(node, section, None, expected)
+    }
+
+    fn keys<'a>(
+        &mut self,
+        node: &'a Node,
+        section: &'static str,
+        allowed: Option<&[&'static str]>,
+        expected: &'static str,
+    ) -> Option<&'a [(Node, Node)]> {
         let Some(entries) = node.as_map() else {
-            self.wrong_type(node, section, "a mapping");
+            self.wrong_type(node, section, expected);
             return None;
         };
         let mut seen: HashMap<&str, &Location> = HashMap::new();
@@ -127,7 +147,7 @@ impl Ctx {
                 self.wrong_type(key, section, "a mapping with text keys");
                 continue;
             };
-            if !allowed.contains(&name) {
+            if let Some(allowed) = allowed.filter(|a| !a.contains(&name)) {
                 self.push(Error::UnknownKey {
                     at: key.at.clone(),
                     key: name.to_string(),
@@ -480,6 +500,10 @@ pub(crate) fn load(path: &Path) -> Result<Analysis, ConfigErrors> {
     let mut configs = Vec::new();
     let mut idents = Vec::new();
     for node in &resolved {
+        if node.as_map().is_none() {
+            ctx.wrong_type(node, "configs", "a list of mappings");
+            continue;
+        }
         if let Some(ident) = ident(&mut ctx, node, "config", "name") {
             idents.push(ident);
         }
@@ -660,7 +684,7 @@ fn build_config(ctx: &mut Ctx, node: &Node) -> Option<Config> {
 
     let mut external_files = BTreeMap::new();
     if let Some(map) = node.get("external_files").filter(|n| !n.is_null()) {
-        if let Some(entries) = map.as_map() {
+        if let Some(entries) = ctx.free_map(map, "external_files", "a mapping of names to paths") {
             for (key, value) in entries {
                 let (Some(name), Some(path)) = (key.as_str(), ctx.string(value, "external_files"))
                 else {
@@ -670,14 +694,16 @@ fn build_config(ctx: &mut Ctx, node: &Node) -> Option<Config> {
                     external_files.insert(name.to_string(), file);
                 }
             }
-        } else {
-            ctx.wrong_type(map, "external_files", "a mapping of names to paths");
         }
     }
 
     let mut keep_columns = BTreeMap::new();
     if let Some(map) = node.get("keep_columns").filter(|n| !n.is_null()) {
-        if let Some(entries) = map.as_map() {
+        if let Some(entries) = ctx.free_map(
+            map,
+            "keep_columns",
+            "a mapping of task names to route patterns",
+        ) {
             for (key, value) in entries {
                 let Some(task) = key.as_str() else { continue };
                 let mut set = ColumnSet::new();
@@ -692,18 +718,16 @@ fn build_config(ctx: &mut Ctx, node: &Node) -> Option<Config> {
                 }
                 keep_columns.insert(task.to_string(), set);
             }
-        } else {
-            ctx.wrong_type(
-                map,
-                "keep_columns",
-                "a mapping of task names to route patterns",
-            );
         }
     }
 
     let mut event_weights = Vec::new();
     if let Some(map) = node.get("event_weights").filter(|n| !n.is_null()) {
-        if let Some(entries) = map.as_map() {
+        if let Some(entries) = ctx.free_map(
+            map,
+            "event_weights",
+            "a mapping of weight columns to shift sources",
+        ) {
             for (key, value) in entries {
                 let Some(column) = key.as_str() else { continue };
                 let column = match Route::parse(column) {
@@ -729,12 +753,6 @@ fn build_config(ctx: &mut Ctx, node: &Node) -> Option<Config> {
                     });
                 }
             }
-        } else {
-            ctx.wrong_type(
-                map,
-                "event_weights",
-                "a mapping of weight columns to shift sources",
-            );
         }
     }
 
@@ -826,25 +844,21 @@ fn build_process(ctx: &mut Ctx, node: &Node) -> Option<(Process, Ident)> {
         .unwrap_or(false);
     let mut xsecs = Vec::new();
     if let Some(x) = node.get("xsec").filter(|n| !n.is_null()) {
-        match x.as_map() {
-            Some(entries) => {
-                for (key, value) in entries {
-                    let ecm = ctx.float(key, "xsec centre-of-mass energy (TeV)");
-                    let vu = value_uncertainty(ctx, value, "cross section", XSEC_KEYS);
-                    if let (Some(ecm), Some((value, uncertainty))) = (ecm, vu) {
-                        xsecs.push(CrossSection {
-                            ecm,
-                            value,
-                            uncertainty,
-                        });
-                    }
-                }
+        let entries = ctx.free_map(
+            x,
+            "xsec",
+            "a mapping of energies (TeV) to cross sections (pb)",
+        );
+        for (key, value) in entries.unwrap_or_default() {
+            let ecm = ctx.float(key, "xsec centre-of-mass energy (TeV)");
+            let vu = value_uncertainty(ctx, value, "cross section", XSEC_KEYS);
+            if let (Some(ecm), Some((value, uncertainty))) = (ecm, vu) {
+                xsecs.push(CrossSection {
+                    ecm,
+                    value,
+                    uncertainty,
+                });
             }
-            None => ctx.wrong_type(
-                x,
-                "xsec",
-                "a mapping of energies (TeV) to cross sections (pb)",
-            ),
         }
     }
     let children = node
@@ -1045,8 +1059,7 @@ fn build_aliases(
     let Some(map) = node.filter(|n| !n.is_null()) else {
         return (written, expanded);
     };
-    let Some(entries) = map.as_map() else {
-        ctx.wrong_type(map, "aliases", "a mapping of routes to routes");
+    let Some(entries) = ctx.free_map(map, "aliases", "a mapping of routes to routes") else {
         return (written, expanded);
     };
     for (key, value) in entries {
@@ -1421,12 +1434,11 @@ fn combine(
     groups: &Node,
     categories: &mut Vec<Category>,
 ) -> Vec<Ident> {
-    let Some(entries) = groups.as_map() else {
-        ctx.wrong_type(
-            groups,
-            "category_groups",
-            "a mapping of group names to category lists",
-        );
+    let Some(entries) = ctx.free_map(
+        groups,
+        "category_groups",
+        "a mapping of group names to category lists",
+    ) else {
         return Vec::new();
     };
     let known = declared(config.get("categories"), "name");

@@ -350,3 +350,55 @@ fn a_file_included_twice_counts_once() {
     assert_eq!(analysis.configs().len(), 1);
     assert_eq!(analysis.configs()[0].name(), "shared");
 }
+
+#[test]
+fn wrong_types_are_located() {
+    let text = "analysis: x\nconfigs:\n  - name: c\n    id: 1\n    luminosity: lots\n\
+                \x20   processes:\n      - {name: a, id: 1, xsec: 800, is_data: yes}\n\
+                \x20   variables: {v: 1}\n    event_weights: {w: [], w: []}\n  - just text\n";
+    let (_dir, file, errors) = load(&[("t.yaml", text)]);
+    let f = file.as_path();
+    find(
+        &errors,
+        f,
+        5,
+        col(text, 5, "lots"),
+        "`luminosity` must be a finite number, found `lots`",
+    );
+    find(
+        &errors,
+        f,
+        7,
+        col(text, 7, "800"),
+        "`xsec` must be a mapping of energies (TeV) to cross sections (pb), found `800`",
+    );
+    find(
+        &errors,
+        f,
+        7,
+        col(text, 7, "yes"),
+        "`is_data` must be true or false, found `yes`",
+    );
+    find(
+        &errors,
+        f,
+        8,
+        col(text, 8, "{"),
+        "`variables` must be a list, found a mapping",
+    );
+    find(
+        &errors,
+        f,
+        9,
+        col(text, 9, "w: []}"),
+        "key `w` appears twice in event_weights",
+    );
+    find(
+        &errors,
+        f,
+        10,
+        col(text, 10, "just"),
+        "`configs` must be a list of mappings, found `just text`",
+    );
+    assert_eq!(errors.errors().len(), 6, "{errors}");
+}
