@@ -122,6 +122,27 @@ impl Config {
         process, processes, Process
     );
 
+    /// The process called `name` and all processes below it (children, their children, …),
+    /// each once, parents first. Empty if there is no such process.
+    pub fn process_tree(&self, name: &str) -> Vec<&Process> {
+        descendants(name, |n| {
+            self.process(n).map(|p| (p, p.children.as_slice()))
+        })
+    }
+
+    /// The datasets containing the process `name` or any process below it.
+    pub fn datasets_of(&self, name: &str) -> Vec<&Dataset> {
+        let tree: Vec<&str> = self
+            .process_tree(name)
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        self.datasets
+            .iter()
+            .filter(|d| d.processes.iter().any(|p| tree.contains(&p.as_str())))
+            .collect()
+    }
+
     /// All datasets, in file order.
     pub fn datasets(&self) -> &[Dataset] {
         &self.datasets
@@ -175,6 +196,17 @@ impl Config {
             .collect()
     }
 
+    /// The leaf categories at or below the category `name`: the ones whose histograms add up
+    /// to its histogram. A leaf is its own only leaf; empty if there is no such category.
+    pub fn leaves_of(&self, name: &str) -> Vec<&Category> {
+        descendants(name, |n| {
+            self.category(n).map(|c| (c, c.children.as_slice()))
+        })
+        .into_iter()
+        .filter(|c| c.children.is_empty())
+        .collect()
+    }
+
     /// External files by name (corrections, golden JSON, …).
     pub fn external_files(&self) -> &BTreeMap<String, FileRef> {
         &self.external_files
@@ -204,6 +236,27 @@ impl Config {
     pub fn aux(&self) -> &serde_json::Value {
         &self.aux
     }
+}
+
+/// Walks a validated (acyclic) parent → children relation breadth-first from `root`.
+fn descendants<'a, T>(
+    root: &str,
+    lookup: impl Fn(&str) -> Option<(&'a T, &'a [String])>,
+) -> Vec<&'a T> {
+    let mut out = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    let mut queue: std::collections::VecDeque<&str> = [root].into();
+    while let Some(name) = queue.pop_front() {
+        if seen.contains(&name) {
+            continue;
+        }
+        seen.push(name);
+        if let Some((item, children)) = lookup(name) {
+            out.push(item);
+            queue.extend(children.iter().map(String::as_str));
+        }
+    }
+    out
 }
 
 /// Integrated luminosity in pb⁻¹ with its relative uncertainty.

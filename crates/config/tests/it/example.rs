@@ -314,3 +314,36 @@ fn alias_patterns_expand_on_both_sides() {
     assert_eq!(config.shift("jec_up").unwrap().id, 2);
     assert_eq!(config.shift_sources()[0].aliases.len(), 2);
 }
+
+#[test]
+fn trees_of_processes_and_categories() {
+    let analysis = example();
+    let config = analysis.config("run3_2022_preEE").unwrap();
+    let tree: Vec<&str> = config
+        .process_tree("tt")
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(tree, ["tt", "tt_sl", "tt_dl"]);
+    let datasets: Vec<&str> = config
+        .datasets_of("tt")
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
+    assert_eq!(datasets, ["tt_sl_powheg"]);
+    assert!(config.datasets_of("tt_dl").is_empty());
+    assert!(config.process_tree("nope").is_empty());
+    let leaves: Vec<&str> = config
+        .leaves_of("mu")
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(leaves, ["mu__4j1b", "mu__4j2b"]);
+    let leaves: Vec<&str> = config
+        .leaves_of("4j2b")
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(leaves, ["e__4j2b", "mu__4j2b"]);
+    assert_eq!(config.leaves_of("incl").len(), 1);
+}
