@@ -902,7 +902,14 @@ fn resolve_files(ctx: &mut Ctx, pattern: &str, node: &Node, allow_glob: bool) ->
         })
     };
     if allow_glob && pattern.contains(['*', '?', '[']) {
-        let text = path.to_string_lossy();
+        // The directory is taken literally: only the pattern as written may hold wildcards.
+        let base_text = glob::Pattern::escape(&base.to_string_lossy());
+        let text = if Path::new(pattern).is_absolute() || base_text.is_empty() {
+            pattern.to_string()
+        } else {
+            format!("{base_text}/{pattern}")
+        };
+        let prefix = text.chars().count() - pattern.chars().count();
         match glob::glob(&text) {
             Ok(paths) => {
                 let mut found: Vec<PathBuf> = paths
@@ -917,7 +924,7 @@ fn resolve_files(ctx: &mut Ctx, pattern: &str, node: &Node, allow_glob: bool) ->
             }
             Err(e) => {
                 ctx.push(Error::InvalidValue {
-                    at: node.text_at(e.pos),
+                    at: node.text_at(e.pos.saturating_sub(prefix)),
                     what: "glob",
                     value: pattern.to_string(),
                     reason: e.msg.to_string(),

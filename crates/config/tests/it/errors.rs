@@ -210,8 +210,48 @@ fn syntax_errors_are_located() {
         panic!("{errors}")
     };
     assert_eq!(at.file(), file);
-    assert_eq!(at.line(), 4);
+    assert_eq!((at.line(), at.column()), (4, 7));
     assert!(!message.is_empty());
+}
+
+#[test]
+fn a_missing_top_file_is_an_io_error_at_its_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("absent.yaml");
+    let errors = Analysis::load(&path).unwrap_err();
+    let [Error::Io {
+        at, path: failed, ..
+    }] = errors.errors()
+    else {
+        panic!("{errors}")
+    };
+    assert_eq!((at.file(), at.line(), at.column()), (path.as_path(), 1, 1));
+    assert_eq!(failed, &path);
+    assert!(errors
+        .to_string()
+        .starts_with(&format!("{}:1:1: cannot read", path.display())));
+}
+
+#[test]
+fn bad_globs_point_into_the_pattern() {
+    // The directory name holds glob characters; only the pattern's own may count.
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("run[1]");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join("a_1.root"), b"").unwrap();
+    let text = "analysis: x\nconfigs:\n  - name: c\n    id: 1\n    processes: [{name: p, id: 1}]\n    datasets:\n\
+                \x20     - {name: d, id: 1, kind: mc, processes: p, files: [\"a_*.root\", \"b_[x.root\"]}\n";
+    let path = sub.join("c.yaml");
+    std::fs::write(&path, text).unwrap();
+    let errors = Analysis::load(&path).unwrap_err();
+    find(
+        &errors,
+        &path,
+        7,
+        col(text, 7, "[x.root"),
+        "invalid glob `b_[x.root`",
+    );
+    assert_eq!(errors.errors().len(), 1, "{errors}");
 }
 
 #[test]
