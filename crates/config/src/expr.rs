@@ -174,10 +174,14 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, ExprError> {
     Ok(tokens)
 }
 
+/// Deepest nesting of parentheses, calls and signs accepted: the parser recurses per level.
+const MAX_DEPTH: usize = 64;
+
 struct ExprParser {
     tokens: Vec<(Tok, usize)>,
     pos: usize,
     end: usize,
+    depth: usize,
 }
 
 impl ExprParser {
@@ -231,11 +235,18 @@ impl ExprParser {
     }
 
     fn unary(&mut self) -> Result<Expr, ExprError> {
-        if self.peek_op() == Some('-') {
-            self.pos += 1;
-            return Ok(Expr::Neg(Box::new(self.unary()?)));
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.fail(&format!("nested deeper than {MAX_DEPTH} levels"));
         }
-        self.primary()
+        let expr = if self.peek_op() == Some('-') {
+            self.pos += 1;
+            self.unary().map(|e| Expr::Neg(Box::new(e)))
+        } else {
+            self.primary()
+        };
+        self.depth -= 1;
+        expr
     }
 
     fn primary(&mut self) -> Result<Expr, ExprError> {
@@ -300,6 +311,7 @@ impl Expr {
             tokens,
             pos: 0,
             end: text.chars().count(),
+            depth: 0,
         };
         let expr = parser.sum()?;
         if parser.pos < parser.tokens.len() {

@@ -64,4 +64,12 @@ fn errors_point_at_the_problem() {
     let err = Expr::parse("(Jet.pt").unwrap_err();
     assert!(err.reason.contains("expected `)`"));
     assert!(Expr::parse("Jet.pt MET.pt").is_err());
+    let deep = format!("{}x{}", "(".repeat(100_000), ")".repeat(100_000));
+    assert!(Expr::parse(&deep)
+        .unwrap_err()
+        .reason
+        .contains("nested deeper"));
+    assert!(Expr::parse(&"-".repeat(100_000)).is_err());
+    let fine = format!("{}x{}", "(".repeat(30), ")".repeat(30));
+    assert_eq!(Expr::parse(&fine).unwrap(), Expr::parse("x").unwrap());
 }
