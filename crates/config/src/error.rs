@@ -157,7 +157,10 @@ pub enum Error {
         first: Location,
     },
     /// A name refers to an item that does not exist.
-    #[error("{at}: unknown {kind} `{name}`{}", did_you_mean(suggestion))]
+    #[error(
+        "{at}: unknown {kind} `{name}`: no {kind} of that name is declared{}",
+        did_you_mean(suggestion)
+    )]
     UnknownReference {
         /// Where the reference is.
         at: Location,

@@ -114,7 +114,7 @@ fn every_error_is_reported_with_its_place() {
         f,
         l,
         c,
-        "unknown process `ttt` (did you mean `tt`?)",
+        "unknown process `ttt`: no process of that name is declared (did you mean `tt`?)",
     );
     let (l, c) = at(10, "missing_");
     let e = find(&errors, f, l, c, "`missing_*.root` matches no file");
@@ -172,7 +172,7 @@ fn every_error_is_reported_with_its_place() {
         f,
         l,
         c,
-        "unknown variable `jet2_pt` (did you mean `jet1_pt`?)",
+        "unknown variable `jet2_pt`: no variable of that name is declared (did you mean `jet1_pt`?)",
     );
     let (l, c) = at(24, "pu]");
     find(&errors, f, l, c, "unknown shift source `pu`");
@@ -273,7 +273,7 @@ fn extends_and_include_problems() {
         f,
         6,
         col(top, 6, "bb"),
-        "unknown config `bb` (did you mean `b`?)",
+        "unknown config `bb`: no config of that name is declared (did you mean `b`?)",
     );
     find(
         &errors,
