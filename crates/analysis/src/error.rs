@@ -92,6 +92,14 @@ pub enum Error {
         /// What it returned.
         returned: &'static str,
     },
+    /// A function asked for an external file the config does not name.
+    #[error("no external file `{name}` in the config's `external_files` (it has: {available}); add it there")]
+    MissingFile {
+        /// The name asked for.
+        name: String,
+        /// The names the config has, comma-separated.
+        available: String,
+    },
     /// A function's own code failed.
     #[error("function `{function}` failed: {source}")]
     Failed {

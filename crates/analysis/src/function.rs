@@ -1,6 +1,7 @@
 //! Functions over event batches, the view of the events they get, and what they return.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use arrow_array::{ArrayRef, BooleanArray};
 use cf_columns::{ColumnSet, Events, Route};
@@ -30,6 +31,21 @@ pub struct DatasetInfo {
 pub struct SetupContext<'a> {
     /// The dataset the task processes.
     pub dataset: &'a DatasetInfo,
+    /// The config's external files (correction JSONs, golden JSON) by name.
+    pub files: &'a BTreeMap<String, PathBuf>,
+}
+
+impl SetupContext<'_> {
+    /// The external file the config names `name`.
+    pub fn file(&self, name: &str) -> Result<&Path> {
+        self.files
+            .get(name)
+            .map(PathBuf::as_path)
+            .ok_or_else(|| Error::MissingFile {
+                name: name.to_string(),
+                available: self.files.keys().cloned().collect::<Vec<_>>().join(", "),
+            })
+    }
 }
 
 /// A calibrator, selector, producer, reducer, weight producer or categorizer.

@@ -1,7 +1,8 @@
 //! A function with the functions it calls, resolved for one dataset: its columns and shifts
 //! known before any event is read, and contract checks while it runs.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
 
 use cf_columns::{ColumnSet, Events};
 
@@ -108,10 +109,12 @@ impl FunctionTree {
         self.nodes.iter().map(|n| n.function.declaration())
     }
 
-    /// Calls `setup` on every function of the tree, callees first.
-    pub fn setup(&mut self) -> Result<()> {
+    /// Calls `setup` on every function of the tree, callees first; `files` are the config's
+    /// external files by name.
+    pub fn setup(&mut self, files: &BTreeMap<String, PathBuf>) -> Result<()> {
         let context = SetupContext {
             dataset: &self.dataset,
+            files,
         };
         for node in &mut self.nodes {
             let name = node.function.declaration().name().to_string();

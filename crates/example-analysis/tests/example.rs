@@ -26,7 +26,7 @@ fn features_on_real_events_match_an_independent_computation() {
     };
     let mut tree =
         FunctionTree::build(&registry, "jet_features", Kind::Producer, &dataset).unwrap();
-    tree.setup().unwrap();
+    tree.setup(&Default::default()).unwrap();
     let file = EventFile::open(nanoaod("nano_tt_v12.root")).unwrap();
     let mut checked = 0;
     for batch in file.read(&tree.used_columns(), 64).unwrap() {
@@ -172,4 +172,83 @@ fn the_column_check_accepts_the_chain_and_rejects_broken_ones() {
     let (code, _, stderr) = check(&["--producers", "jet_featrues"]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("did you mean `jet_features`"), "{stderr}");
+}
+
+#[test]
+fn setup_loads_a_correction_file_named_by_the_config() {
+    use cf_correction::{CorrectionSet, Evaluate, Value};
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    let mut registry = Registry::new();
+    cf_example_analysis::register(&mut registry).unwrap();
+    let dataset = DatasetInfo {
+        name: "dy".into(),
+        is_mc: true,
+    };
+    let mut tree = FunctionTree::build(&registry, "muon_weight", Kind::Producer, &dataset).unwrap();
+
+    let err = tree.setup(&BTreeMap::new()).unwrap_err();
+    assert!(
+        err.to_string().contains("no external file `muon_sf`"),
+        "{err}"
+    );
+
+    let sf_path = PathBuf::from(format!(
+        "{}/../../tests/data/corrections/MUO_2018_UL_muon_Z.json",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    let files = BTreeMap::from([("muon_sf".to_string(), sf_path.clone())]);
+    tree.setup(&files).unwrap();
+
+    let file = EventFile::open(nanoaod("nano_dy.root")).unwrap();
+    let mut events = file
+        .read(&tree.used_columns(), 1000)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    tree.run(&mut events).unwrap();
+    let weights = events
+        .column(&Route::parse("muon_weight").unwrap())
+        .unwrap();
+    let weights = weights.as_primitive::<arrow_array::types::Float64Type>();
+
+    let reference = CorrectionSet::from_file(&sf_path).unwrap();
+    let sf = reference.correction(cf_example_analysis::MUON_SF).unwrap();
+    let pt = events.column(&Route::parse("Muon.pt").unwrap()).unwrap();
+    let eta = events.column(&Route::parse("Muon.eta").unwrap()).unwrap();
+    let (pt, eta) = (pt.as_list::<i32>(), eta.as_list::<i32>());
+    let mut muons = 0;
+    for i in 0..events.num_events() {
+        let (pts, etas) = (pt.value(i), eta.value(i));
+        let (pts, etas) = (
+            pts.as_primitive::<Float32Type>(),
+            etas.as_primitive::<Float32Type>(),
+        );
+        let mut expected = 1.0;
+        for (p, e) in pts.values().iter().zip(etas.values()) {
+            let inputs = [
+                Value::Str("2018_UL"),
+                Value::Real(f64::from(e.abs()).min(2.399)),
+                Value::Real(f64::from(*p).max(15.0)),
+                Value::Str("sf"),
+            ];
+            expected *= sf.evaluate(&inputs).unwrap();
+            muons += 1;
+        }
+        assert_eq!(weights.value(i), expected, "event {i}");
+    }
+    assert!(muons > 0, "nano_dy has muons");
+
+    let data = DatasetInfo {
+        name: "data".into(),
+        is_mc: false,
+    };
+    let on_data = FunctionTree::build(&registry, "muon_weight", Kind::Producer, &data).unwrap();
+    assert_eq!(
+        on_data.name(),
+        None,
+        "an MC-only producer does not run on data"
+    );
 }

@@ -162,7 +162,7 @@ fn columns_and_shifts_are_the_union_over_the_tree() {
 fn a_tree_runs_with_its_callees() {
     let registry = standard();
     let mut tree = FunctionTree::build(&registry, "features", Kind::Producer, &mc()).unwrap();
-    tree.setup().unwrap();
+    tree.setup(&Default::default()).unwrap();
     let mut batch = events();
     assert!(matches!(tree.run(&mut batch).unwrap(), Outcome::Columns));
     let ht = batch.column(&Route::parse("ht").unwrap()).unwrap();
@@ -473,7 +473,7 @@ fn init_adjusts_per_dataset_and_setup_loads_state() {
 
     let err = tree.run(&mut events()).unwrap_err();
     assert!(err.to_string().contains("setup was not called"));
-    tree.setup().unwrap();
+    tree.setup(&Default::default()).unwrap();
     let mut batch = events();
     tree.run(&mut batch).unwrap();
     let scaled = batch.column(&Route::parse("met_scaled").unwrap()).unwrap();
