@@ -6,8 +6,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use cf_analysis::{DatasetInfo, FunctionTree, Kind, Registry};
-use cf_columns::{ColumnSet, Route};
+use cf_analysis::{check_columns, Chain, DatasetInfo, Kind, Registry};
+use cf_columns::ColumnSet;
 use cf_config::{Analysis, Config, Dataset, FileRef};
 use cf_io::EventFile;
 
@@ -43,13 +43,6 @@ pub struct Args {
     categories: Option<Vec<String>>,
 }
 
-/// A column used but not available where it is used.
-struct Missing {
-    step: &'static str,
-    user: String,
-    route: Route,
-}
-
 /// Runs `cf check`.
 pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
     let analysis = Analysis::load(&args.analysis)?;
@@ -67,6 +60,7 @@ pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
             .first()
             .with_context(|| format!("{} defines no config", args.analysis.display()))?,
     };
+    let chain = chain(&args, config, registry)?;
     let datasets: Vec<&Dataset> = if args.datasets.is_empty() {
         config.datasets().iter().collect()
     } else {
@@ -82,7 +76,12 @@ pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let mut failed = 0;
     for dataset in datasets {
-        let missing = check_dataset(&args, config, dataset, registry)?;
+        let input = input_columns(dataset)?;
+        let info = DatasetInfo {
+            name: dataset.name.clone(),
+            is_mc: !dataset.is_data(),
+        };
+        let missing = check_columns(registry, &chain, &info, input)?;
         if missing.is_empty() {
             writeln!(
                 out,
@@ -99,13 +98,7 @@ pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
             missing.len()
         )?;
         for m in &missing {
-            writeln!(
-                out,
-                "  {} `{}` uses `{}`, which is neither in the input nor produced by an earlier step",
-                m.step,
-                m.user,
-                m.route.without_index()
-            )?;
+            writeln!(out, "  {m}")?;
         }
     }
     if failed > 0 {
@@ -114,12 +107,43 @@ pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn check_dataset(
-    args: &Args,
-    config: &Config,
-    dataset: &Dataset,
-    registry: &Registry,
-) -> anyhow::Result<Vec<Missing>> {
+/// The chain the arguments choose, the config's defaults filling what they leave out.
+fn chain(args: &Args, config: &Config, registry: &Registry) -> anyhow::Result<Chain> {
+    let defaults = config.defaults();
+    let variables = chosen(&args.variables, &defaults.variables)
+        .into_iter()
+        .map(|name| {
+            let variable = config
+                .variable(&name)
+                .with_context(|| format!("config `{}` has no variable `{name}`", config.name()))?;
+            Ok((name, variable.routes()))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut categorizers = BTreeSet::new();
+    for name in chosen(&args.categories, &defaults.categories) {
+        let category = config
+            .category(&name)
+            .with_context(|| format!("config `{}` has no category `{name}`", config.name()))?;
+        for categorizer in &category.categorizers {
+            // Named in the config, so a missing one is reported where the config names it.
+            registry
+                .create(categorizer, Some(Kind::Categorizer))
+                .with_context(|| format!("{}: category `{}`", category.at, category.name))?;
+            categorizers.insert(categorizer.clone());
+        }
+    }
+    Ok(Chain {
+        calibrators: chosen(&args.calibrators, &defaults.calibrators),
+        selector: args.selector.clone().or_else(|| defaults.selector.clone()),
+        reduced_columns: config.keep_columns().get(REDUCE_TASK).cloned(),
+        producers: chosen(&args.producers, &defaults.producers),
+        variables,
+        categorizers: categorizers.into_iter().collect(),
+    })
+}
+
+/// The columns of a dataset's first local file, from its metadata only.
+fn input_columns(dataset: &Dataset) -> anyhow::Result<ColumnSet> {
     let input = dataset
         .files
         .iter()
@@ -134,132 +158,11 @@ fn check_dataset(
             )
         })?;
     let file = EventFile::open(&input)?;
-    let mut available: ColumnSet = file.columns().iter().map(|c| c.route.clone()).collect();
-    let info = DatasetInfo {
-        name: dataset.name.clone(),
-        is_mc: !dataset.is_data(),
-    };
-    let defaults = config.defaults();
-    let mut missing = Vec::new();
-    let calibrators = chosen(&args.calibrators, &defaults.calibrators);
-    for name in &calibrators {
-        step(
-            registry,
-            name,
-            Kind::Calibrator,
-            &info,
-            "calibrator",
-            &mut available,
-            &mut missing,
-        )?;
-    }
-    if let Some(name) = args.selector.clone().or_else(|| defaults.selector.clone()) {
-        step(
-            registry,
-            &name,
-            Kind::Selector,
-            &info,
-            "selector",
-            &mut available,
-            &mut missing,
-        )?;
-    }
-    if let Some(keep) = config.keep_columns().get(REDUCE_TASK) {
-        available = available
-            .iter()
-            .filter(|r| keep.covers(r))
-            .cloned()
-            .collect();
-    }
-    let producers = chosen(&args.producers, &defaults.producers);
-    for name in &producers {
-        step(
-            registry,
-            name,
-            Kind::Producer,
-            &info,
-            "producer",
-            &mut available,
-            &mut missing,
-        )?;
-    }
-    let variables = chosen(&args.variables, &defaults.variables);
-    for name in &variables {
-        let variable = config
-            .variable(name)
-            .with_context(|| format!("config `{}` has no variable `{name}`", config.name()))?;
-        for route in variable.routes() {
-            if !is_available(&available, &route.without_index()) {
-                missing.push(Missing {
-                    step: "variable",
-                    user: name.clone(),
-                    route,
-                });
-            }
-        }
-    }
-    let categories = chosen(&args.categories, &defaults.categories);
-    let mut categorizers = BTreeSet::new();
-    for name in &categories {
-        let category = config
-            .category(name)
-            .with_context(|| format!("config `{}` has no category `{name}`", config.name()))?;
-        categorizers.extend(category.categorizers.iter().cloned());
-    }
-    for name in &categorizers {
-        step(
-            registry,
-            name,
-            Kind::Categorizer,
-            &info,
-            "categorizer",
-            &mut available,
-            &mut missing,
-        )?;
-    }
-    Ok(missing)
+    Ok(file.columns().iter().map(|c| c.route.clone()).collect())
 }
 
 /// The names given on the command line, or the config's defaults; `--producers ""` means none.
 fn chosen(given: &Option<Vec<String>>, defaults: &[String]) -> Vec<String> {
     let names = given.as_deref().unwrap_or(defaults);
     names.iter().filter(|n| !n.is_empty()).cloned().collect()
-}
-
-/// Checks one function tree against what is available, then adds what it produces. A column
-/// produced by another function of the same tree counts as available to it.
-fn step(
-    registry: &Registry,
-    name: &str,
-    kind: Kind,
-    dataset: &DatasetInfo,
-    label: &'static str,
-    available: &mut ColumnSet,
-    missing: &mut Vec<Missing>,
-) -> anyhow::Result<()> {
-    let tree = FunctionTree::build(registry, name, kind, dataset)?;
-    let produced = tree.produced_columns();
-    for declaration in tree.declarations() {
-        for route in declaration.own_uses().iter() {
-            if !is_available(available, route) && !is_available(&produced, route) {
-                missing.push(Missing {
-                    step: label,
-                    user: if declaration.name() == name {
-                        name.to_string()
-                    } else {
-                        format!("{} (called by {name})", declaration.name())
-                    },
-                    route: route.clone(),
-                });
-            }
-        }
-    }
-    *available = available.union(&produced);
-    Ok(())
-}
-
-/// True when `route` or something below or above it is available (`Jet` when `Jet.pt` is,
-/// `Jet.pt` when all of `Jet` is).
-fn is_available(available: &ColumnSet, route: &Route) -> bool {
-    available.covers(route) || available.iter().any(|r| r.is_within(route))
 }

@@ -48,12 +48,14 @@
 //! ```
 #![deny(missing_docs)]
 
+mod check;
 mod declaration;
 mod error;
 mod function;
 mod registry;
 mod tree;
 
+pub use check::{check_columns, Chain, MissingColumn, Step};
 pub use declaration::{Declaration, Dep, Kind};
 pub use error::{Error, Result};
 pub use function::{

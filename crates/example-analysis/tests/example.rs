@@ -169,6 +169,17 @@ fn the_column_check_accepts_the_chain_and_rejects_broken_ones() {
         "{stdout}"
     );
 
+    let (code, _, stderr) = check(&["--categories", "five_jets"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("analysis.yaml:19:9:") && stderr.contains("category `five_jets`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("no function named `cat_5j`") && stderr.contains("did you mean `cat_4j`"),
+        "{stderr}"
+    );
+
     let (code, _, stderr) = check(&["--producers", "jet_featrues"]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("did you mean `jet_features`"), "{stderr}");
