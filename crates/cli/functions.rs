@@ -11,38 +11,16 @@ pub struct Args {
     /// Show one function, with the columns and shifts of everything it calls resolved for
     /// simulation and for data.
     name: Option<String>,
-    /// List only functions of this kind.
-    #[arg(long, value_enum)]
-    kind: Option<KindArg>,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum KindArg {
-    Calibrator,
-    Selector,
-    Reducer,
-    Producer,
-    WeightProducer,
-    Categorizer,
-}
-
-impl From<KindArg> for Kind {
-    fn from(kind: KindArg) -> Kind {
-        match kind {
-            KindArg::Calibrator => Kind::Calibrator,
-            KindArg::Selector => Kind::Selector,
-            KindArg::Reducer => Kind::Reducer,
-            KindArg::Producer => Kind::Producer,
-            KindArg::WeightProducer => Kind::WeightProducer,
-            KindArg::Categorizer => Kind::Categorizer,
-        }
-    }
+    /// List only functions of this kind: calibrator, selector, reducer, producer,
+    /// weight_producer or categorizer.
+    #[arg(long, value_parser = clap::builder::ValueParser::new(|s: &str| s.parse::<Kind>()))]
+    kind: Option<Kind>,
 }
 
 /// Runs `cf functions`.
 pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    let kind = args.kind.map(Kind::from);
+    let kind = args.kind;
     match args.name {
         Some(name) => resolved(&mut out, registry, &name, kind),
         None => {

@@ -23,6 +23,40 @@ pub enum Kind {
     Categorizer,
 }
 
+impl Kind {
+    /// Every kind, in chain order.
+    pub const ALL: [Kind; 6] = [
+        Kind::Calibrator,
+        Kind::Selector,
+        Kind::Reducer,
+        Kind::Producer,
+        Kind::WeightProducer,
+        Kind::Categorizer,
+    ];
+}
+
+impl std::str::FromStr for Kind {
+    type Err = String;
+
+    /// Parses the names [`Kind`]'s `Display` prints, with `_` or `-` for the space.
+    fn from_str(text: &str) -> std::result::Result<Kind, String> {
+        let wanted = text.replace(['_', '-'], " ");
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.to_string() == wanted)
+            .ok_or_else(|| {
+                let names: Vec<String> = Kind::ALL
+                    .iter()
+                    .map(|k| k.to_string().replace(' ', "_"))
+                    .collect();
+                format!(
+                    "`{text}` is not a kind of function; kinds: {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
