@@ -194,46 +194,33 @@ impl Ctx {
         }
     }
 
-    fn float(&mut self, node: &Node, key: &str) -> Option<f64> {
-        match node
-            .as_str()
-            .filter(|_| !node.quoted)
-            .map(str::parse::<f64>)
-        {
-            Some(Ok(v)) if v.is_finite() => Some(v),
+    /// An unquoted scalar parsed as `T` and accepted by `valid`, else a wrong-type error.
+    fn parsed<T: std::str::FromStr>(
+        &mut self,
+        node: &Node,
+        key: &str,
+        expected: &'static str,
+        valid: impl Fn(&T) -> bool,
+    ) -> Option<T> {
+        match node.as_str().filter(|_| !node.quoted).map(str::parse::<T>) {
+            Some(Ok(v)) if valid(&v) => Some(v),
             _ => {
-                self.wrong_type(node, key, "a finite number");
+                self.wrong_type(node, key, expected);
                 None
             }
         }
+    }
+
+    fn float(&mut self, node: &Node, key: &str) -> Option<f64> {
+        self.parsed(node, key, "a finite number", |v: &f64| v.is_finite())
     }
 
     fn int(&mut self, node: &Node, key: &str) -> Option<i64> {
-        match node
-            .as_str()
-            .filter(|_| !node.quoted)
-            .map(str::parse::<i64>)
-        {
-            Some(Ok(v)) => Some(v),
-            _ => {
-                self.wrong_type(node, key, "an integer");
-                None
-            }
-        }
+        self.parsed(node, key, "an integer", |_: &i64| true)
     }
 
     fn count(&mut self, node: &Node, key: &str) -> Option<u64> {
-        match node
-            .as_str()
-            .filter(|_| !node.quoted)
-            .map(str::parse::<u64>)
-        {
-            Some(Ok(v)) => Some(v),
-            _ => {
-                self.wrong_type(node, key, "a non-negative integer");
-                None
-            }
-        }
+        self.parsed(node, key, "a non-negative integer", |_: &u64| true)
     }
 
     fn boolean(&mut self, node: &Node, key: &str) -> Option<bool> {
