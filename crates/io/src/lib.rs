@@ -30,6 +30,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod cf_parquet;
 mod error;
 mod overlay;
 mod parquet_source;

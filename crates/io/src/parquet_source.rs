@@ -17,6 +17,7 @@ use parquet::arrow::arrow_reader::{
 };
 use parquet::arrow::ProjectionMask;
 
+use crate::cf_parquet;
 use crate::error::{Error, Result};
 use crate::source::{ColumnInfo, EventStream};
 
@@ -24,6 +25,10 @@ use crate::source::{ColumnInfo, EventStream};
 pub const LAYOUT_KEY: &str = "cf.layout";
 /// Value of [`LAYOUT_KEY`] for cf's layout: collections as lists of structs, groups as structs.
 pub const NESTED_LAYOUT: &str = "nested";
+/// Key of the footer entry saying how cf's writer laid out pages.
+pub(crate) const PAGES_KEY: &str = "cf.pages";
+/// Value of [`PAGES_KEY`]: v1 data pages, PLAIN values, RLE levels, no dictionary.
+pub(crate) const PLAIN_V1_PAGES: &str = "plain-v1";
 
 #[derive(Debug)]
 pub(crate) struct ParquetSource {
@@ -33,6 +38,8 @@ pub(crate) struct ParquetSource {
     columns: Vec<ColumnInfo>,
     /// Parquet leaf columns holding each entry of `columns`.
     leaves: Vec<Range<usize>>,
+    /// Per entry of `columns`: true when [`cf_parquet`] can read it (a file cf wrote).
+    plain: Vec<bool>,
 }
 
 impl ParquetSource {
@@ -41,14 +48,18 @@ impl ParquetSource {
         let metadata = ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new())
             .map_err(|e| Error::parquet(path, e))?;
         let schema = metadata.schema().clone();
-        let marked = metadata
-            .metadata()
-            .file_metadata()
-            .key_value_metadata()
-            .is_some_and(|kv| {
-                kv.iter()
-                    .any(|e| e.key == LAYOUT_KEY && e.value.as_deref() == Some(NESTED_LAYOUT))
-            });
+        let has = |key: &str, value: &str| {
+            metadata
+                .metadata()
+                .file_metadata()
+                .key_value_metadata()
+                .is_some_and(|kv| {
+                    kv.iter()
+                        .any(|e| e.key == key && e.value.as_deref() == Some(value))
+                })
+        };
+        let marked = has(LAYOUT_KEY, NESTED_LAYOUT);
+        let plain_pages = marked && has(PAGES_KEY, PLAIN_V1_PAGES);
         // Files from awkward or cf carry records; flat NanoAOD-style files only lists and scalars.
         let nested = marked
             || schema.fields().iter().any(|f| {
@@ -59,12 +70,22 @@ impl ParquetSource {
         } else {
             flat_columns(&schema)
         };
+        let plain = columns
+            .iter()
+            .zip(&leaves)
+            .map(|(column, leaves)| {
+                plain_pages
+                    && leaves.len() == 1
+                    && cf_parquet::supported(metadata.metadata(), column, leaves.start)
+            })
+            .collect();
         Ok(ParquetSource {
             path: path.to_path_buf(),
             metadata,
             nested,
             columns,
             leaves,
+            plain,
         })
     }
 
@@ -79,6 +100,19 @@ impl ParquetSource {
     pub(crate) fn read(&self, picked: &[usize], batch_size: usize) -> Result<EventStream> {
         let path = self.path.clone();
         let bytes = map(&path)?;
+        if self.num_events() > 0 && picked.iter().all(|&i| self.plain[i]) {
+            let columns = picked
+                .iter()
+                .filter_map(|&i| cf_parquet::Picked::new(&self.columns[i], self.leaves[i].start))
+                .collect();
+            return Ok(Box::new(cf_parquet::Batches::new(
+                &path,
+                bytes,
+                self.metadata.metadata().clone(),
+                columns,
+                batch_size,
+            )));
+        }
         let leaves: Vec<usize> = picked
             .iter()
             .flat_map(|&i| self.leaves[i].clone())
@@ -273,4 +307,93 @@ fn narrow_offsets(path: &Path, route: &Route, column: &ArrayRef) -> Result<Array
         list.values().clone(),
         list.nulls().cloned(),
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use cf_columns::ColumnSet;
+
+    use super::*;
+    use crate::{EventFile, EventWriter};
+
+    fn nanoaod(name: &str) -> PathBuf {
+        PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/data/nanoaod"
+        ))
+        .join(name)
+    }
+
+    fn batches(source: &ParquetSource, batch_size: usize) -> Vec<RecordBatch> {
+        let all: Vec<usize> = (0..source.columns.len())
+            .filter(|&i| source.columns[i].data_type.is_some())
+            .collect();
+        source
+            .read(&all, batch_size)
+            .unwrap()
+            .map(|e| e.unwrap().into_batch())
+            .collect()
+    }
+
+    /// Every column of a real NanoAOD file (all of NanoAOD's types, collections with empty
+    /// events), written by cf, reads the same through cf's reader and through arrow-rs.
+    #[test]
+    fn cf_reader_matches_arrow_rs_on_every_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = EventFile::open(nanoaod("nano_tt_v12.root")).unwrap();
+        let all: ColumnSet = input
+            .columns()
+            .iter()
+            .filter(|c| c.data_type.is_some())
+            .map(|c| c.route.clone())
+            .collect();
+        for row_group in [64, 7] {
+            let path = dir.path().join(format!("rg{row_group}.parquet"));
+            let mut writer = EventWriter::try_new(&path)
+                .unwrap()
+                .with_row_group_size(row_group);
+            for events in input.read(&all, 50).unwrap() {
+                writer.write(&events.unwrap()).unwrap();
+            }
+            writer.finish().unwrap();
+
+            let mut source = ParquetSource::open(&path).unwrap();
+            let readable = source.plain.iter().filter(|&&p| p).count();
+            assert_eq!(
+                readable,
+                all.len(),
+                "every column cf wrote is read by cf's reader"
+            );
+            for batch_size in [200, 30] {
+                let ours = batches(&source, batch_size);
+                source.plain.iter_mut().for_each(|p| *p = false);
+                let theirs = batches(&source, batch_size);
+                source.plain.iter_mut().for_each(|p| *p = true);
+                assert_eq!(ours.len(), theirs.len());
+                for (a, b) in ours.iter().zip(&theirs) {
+                    assert_eq!(a.num_rows(), b.num_rows());
+                    assert_eq!(a.num_columns(), b.num_columns());
+                    for (name, (x, y)) in a
+                        .schema()
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().clone())
+                        .zip(a.columns().iter().zip(b.columns()))
+                    {
+                        assert_eq!(
+                            x.to_data(),
+                            y.to_data(),
+                            "column {name}, row groups of {row_group}, batches of {batch_size}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn files_cf_did_not_write_take_the_generic_reader() {
+        let source = ParquetSource::open(&nanoaod("nano_dy.parquet")).unwrap();
+        assert!(source.plain.iter().all(|p| !p));
+    }
 }

@@ -10,10 +10,10 @@ use cf_columns::Events;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 
 use crate::error::{Error, Result};
-use crate::parquet_source::{LAYOUT_KEY, NESTED_LAYOUT};
+use crate::parquet_source::{LAYOUT_KEY, NESTED_LAYOUT, PAGES_KEY, PLAIN_V1_PAGES};
 
 /// Events per Parquet row group unless set with [`EventWriter::with_row_group_size`]: a few
 /// megabytes of NanoAOD columns, so that readers can chunk a file without reading it whole.
@@ -119,10 +119,11 @@ impl EventWriter {
             // Event columns rarely repeat values; dictionaries cost time and are dropped anyway.
             .set_dictionary_enabled(false)
             .set_statistics_enabled(EnabledStatistics::Chunk)
-            .set_key_value_metadata(Some(vec![KeyValue::new(
-                LAYOUT_KEY.to_string(),
-                NESTED_LAYOUT.to_string(),
-            )]))
+            .set_writer_version(WriterVersion::PARQUET_1_0)
+            .set_key_value_metadata(Some(vec![
+                KeyValue::new(LAYOUT_KEY.to_string(), NESTED_LAYOUT.to_string()),
+                KeyValue::new(PAGES_KEY.to_string(), PLAIN_V1_PAGES.to_string()),
+            ]))
             .build();
         ArrowWriter::try_new(file, Arc::clone(schema), Some(properties))
             .map_err(|e| Error::parquet(&self.path, e))

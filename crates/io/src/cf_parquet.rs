@@ -1,0 +1,525 @@
+//! Reading Parquet files cf wrote, without arrow-rs's generic nested decoding.
+//!
+//! Every field of a collection repeats the collection's repetition and definition levels, and
+//! the generic reader decodes them again for each field. Here the levels of one field per
+//! collection become the offsets, the other fields' levels are skipped by their length prefix,
+//! and values are copied straight out of the PLAIN pages. Only files carrying cf's layout marker
+//! take this path, and only when every requested column has the plain form cf writes (required
+//! fields, v1 data pages, PLAIN values, no dictionary); anything else goes through arrow-rs.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::types::{
+    Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
+};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, ListArray, PrimitiveArray, RecordBatch, StructArray,
+};
+use arrow_buffer::{BooleanBufferBuilder, OffsetBuffer, ScalarBuffer};
+use arrow_schema::{DataType, Field, Fields};
+use bytes::Bytes;
+use cf_columns::{Events, Route};
+use parquet::basic::{Encoding, Type as PhysicalType};
+use parquet::column::page::Page;
+use parquet::errors::ParquetError;
+use parquet::file::metadata::ParquetMetaData;
+use parquet::file::serialized_reader::SerializedPageReader;
+
+use crate::error::{Error, Result};
+use crate::source::ColumnInfo;
+
+/// How a column sits in cf's layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    /// A top-level array (`event`).
+    Plain,
+    /// A field of an event-level struct (`MET.pt`).
+    Group,
+    /// A field of a list of structs (`Jet.pt`).
+    Collection,
+    /// A top-level list of numbers (`LHEPdfWeight`).
+    List,
+}
+
+impl Shape {
+    fn of(column: &ColumnInfo) -> Option<Shape> {
+        match (column.route.fields().len(), column.jagged) {
+            (1, false) => Some(Shape::Plain),
+            (2, false) => Some(Shape::Group),
+            (2, true) => Some(Shape::Collection),
+            (1, true) => Some(Shape::List),
+            _ => None,
+        }
+    }
+
+    fn levels(self) -> i16 {
+        match self {
+            Shape::Collection | Shape::List => 1,
+            Shape::Plain | Shape::Group => 0,
+        }
+    }
+}
+
+/// True when the column at `leaf` can be read by this module in every row group.
+pub(crate) fn supported(meta: &ParquetMetaData, column: &ColumnInfo, leaf: usize) -> bool {
+    let (Some(shape), Some(data_type)) = (Shape::of(column), column.data_type.as_ref()) else {
+        return false;
+    };
+    let descriptor = meta.file_metadata().schema_descr().column(leaf);
+    let physical_fits = matches!(
+        (data_type, descriptor.physical_type()),
+        (DataType::Boolean, PhysicalType::BOOLEAN)
+            | (
+                DataType::Int8
+                    | DataType::UInt8
+                    | DataType::Int16
+                    | DataType::UInt16
+                    | DataType::Int32
+                    | DataType::UInt32,
+                PhysicalType::INT32
+            )
+            | (DataType::Int64 | DataType::UInt64, PhysicalType::INT64)
+            | (DataType::Float32, PhysicalType::FLOAT)
+            | (DataType::Float64, PhysicalType::DOUBLE)
+    );
+    physical_fits
+        && descriptor.max_def_level() == shape.levels()
+        && descriptor.max_rep_level() == shape.levels()
+        && meta.row_groups().iter().all(|rg| {
+            let chunk = rg.column(leaf);
+            chunk.dictionary_page_offset().is_none()
+                && chunk
+                    .encodings()
+                    .all(|e| matches!(e, Encoding::PLAIN | Encoding::RLE))
+        })
+}
+
+/// One requested column: where it is, what it becomes.
+#[derive(Clone, Debug)]
+pub(crate) struct Picked {
+    route: Route,
+    leaf: usize,
+    data_type: DataType,
+    shape: Shape,
+}
+
+impl Picked {
+    pub(crate) fn new(column: &ColumnInfo, leaf: usize) -> Option<Picked> {
+        Some(Picked {
+            route: column.route.clone(),
+            leaf,
+            data_type: column.data_type.clone()?,
+            shape: Shape::of(column)?,
+        })
+    }
+}
+
+/// Batches of exactly `batch_size` events (the last may be shorter), read row group by row group.
+pub(crate) struct Batches {
+    path: PathBuf,
+    bytes: Bytes,
+    meta: Arc<ParquetMetaData>,
+    columns: Vec<Picked>,
+    batch_size: usize,
+    next_row_group: usize,
+    /// Row groups (or their tails) read but not yet handed out, as zero-copy slices.
+    queue: VecDeque<RecordBatch>,
+    queued_rows: usize,
+}
+
+impl Batches {
+    pub(crate) fn new(
+        path: &Path,
+        bytes: Bytes,
+        meta: Arc<ParquetMetaData>,
+        columns: Vec<Picked>,
+        batch_size: usize,
+    ) -> Batches {
+        Batches {
+            path: path.to_path_buf(),
+            bytes,
+            meta,
+            columns,
+            batch_size,
+            next_row_group: 0,
+            queue: VecDeque::new(),
+            queued_rows: 0,
+        }
+    }
+
+    fn parquet_error(&self, error: ParquetError) -> Error {
+        Error::parquet(&self.path, error)
+    }
+
+    fn corrupt(&self, what: String) -> Error {
+        self.parquet_error(ParquetError::General(what))
+    }
+
+    fn read_row_group(&self, index: usize) -> Result<RecordBatch> {
+        let rows = self.meta.row_group(index).num_rows() as usize;
+        let mut events = Events::with_num_events(rows);
+        let mut at = 0;
+        while at < self.columns.len() {
+            let head = self.columns[at].route.head();
+            let end = at
+                + self.columns[at..]
+                    .iter()
+                    .take_while(|c| c.route.head() == head)
+                    .count();
+            let group = &self.columns[at..end];
+            if matches!(group[0].shape, Shape::Collection | Shape::List) {
+                let list = self.read_lists(index, rows, group)?;
+                events
+                    .set_column(&Route::new([head]), list)
+                    .map_err(|e| Error::columns(&self.path, e))?;
+            } else {
+                for column in group {
+                    let values = self.read_flat(index, rows, column)?;
+                    events
+                        .set_column(&column.route, values)
+                        .map_err(|e| Error::columns(&self.path, e))?;
+                }
+            }
+            at = end;
+        }
+        Ok(events.into_batch())
+    }
+
+    fn pages(
+        &self,
+        row_group: usize,
+        leaf: usize,
+        rows: usize,
+    ) -> Result<SerializedPageReader<Bytes>> {
+        let chunk = self.meta.row_group(row_group).column(leaf);
+        SerializedPageReader::new(Arc::new(self.bytes.clone()), chunk, rows, None)
+            .map_err(|e| self.parquet_error(e))
+    }
+
+    fn read_flat(&self, row_group: usize, rows: usize, column: &Picked) -> Result<ArrayRef> {
+        let mut values = Values::new(&column.data_type, rows);
+        for page in self.pages(row_group, column.leaf, rows)? {
+            let (buf, count) = data_page(page.map_err(|e| self.parquet_error(e))?)
+                .ok_or_else(|| self.corrupt(format!("{}: unexpected page kind", column.route)))?;
+            values
+                .push_plain(&buf, count)
+                .ok_or_else(|| self.corrupt(format!("{}: short data page", column.route)))?;
+        }
+        values.finish(rows).ok_or_else(|| {
+            self.corrupt(format!(
+                "{}: the pages do not hold {rows} values",
+                column.route
+            ))
+        })
+    }
+
+    /// The fields of one collection (or one top-level list), sharing the offsets decoded from
+    /// the first field's levels.
+    fn read_lists(&self, row_group: usize, rows: usize, fields: &[Picked]) -> Result<ArrayRef> {
+        let mut offsets: Vec<i32> = Vec::with_capacity(rows + 1);
+        let mut children = Vec::with_capacity(fields.len());
+        for (i, field) in fields.iter().enumerate() {
+            let expected = offsets.last().map_or(0, |&n| n as usize);
+            let mut values = Values::new(&field.data_type, expected);
+            let mut rep = Vec::new();
+            let mut def = Vec::new();
+            let mut count = 0usize;
+            for page in self.pages(row_group, field.leaf, rows)? {
+                let corrupt = || self.corrupt(format!("{}: malformed data page", field.route));
+                let (buf, entries) =
+                    data_page(page.map_err(|e| self.parquet_error(e))?).ok_or_else(corrupt)?;
+                let (rep_bytes, rest) = length_prefixed(&buf).ok_or_else(corrupt)?;
+                let (def_bytes, plain) = length_prefixed(rest).ok_or_else(corrupt)?;
+                let present = if i == 0 || field.data_type == DataType::Boolean {
+                    def.clear();
+                    decode_levels(def_bytes, entries, &mut def).ok_or_else(corrupt)?;
+                    def.iter().filter(|&&d| d == 1).count()
+                } else {
+                    plain.len() / values.width()
+                };
+                if i == 0 {
+                    rep.clear();
+                    decode_levels(rep_bytes, entries, &mut rep).ok_or_else(corrupt)?;
+                    for (&r, &d) in rep.iter().zip(&def) {
+                        if r == 0 {
+                            offsets.push(count as i32);
+                        }
+                        count += usize::from(d);
+                    }
+                }
+                values.push_plain(plain, present).ok_or_else(corrupt)?;
+            }
+            if i == 0 {
+                offsets.push(count as i32);
+                if offsets.len() != rows + 1 {
+                    return Err(self.corrupt(format!(
+                        "{}: {} lists in a row group of {rows} events",
+                        field.route,
+                        offsets.len() - 1
+                    )));
+                }
+            }
+            let objects = *offsets.last().expect("pushed above") as usize;
+            children.push(values.finish(objects).ok_or_else(|| {
+                self.corrupt(format!(
+                    "{}: the pages do not hold {objects} values",
+                    field.route
+                ))
+            })?);
+        }
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+        if fields[0].shape == Shape::List {
+            let values = children.pop().expect("one field");
+            let item = Field::new("item", values.data_type().clone(), false);
+            return Ok(Arc::new(ListArray::new(
+                Arc::new(item),
+                offsets,
+                values,
+                None,
+            )));
+        }
+        let struct_fields: Fields = fields
+            .iter()
+            .zip(&children)
+            .map(|(f, c)| Field::new(&f.route.fields()[1], c.data_type().clone(), false))
+            .collect();
+        let items = StructArray::new(struct_fields, children, None);
+        let item = Field::new("item", items.data_type().clone(), false);
+        Ok(Arc::new(ListArray::new(
+            Arc::new(item),
+            offsets,
+            Arc::new(items),
+            None,
+        )))
+    }
+}
+
+impl Iterator for Batches {
+    type Item = Result<Events>;
+
+    fn next(&mut self) -> Option<Result<Events>> {
+        while self.queued_rows < self.batch_size && self.next_row_group < self.meta.num_row_groups()
+        {
+            match self.read_row_group(self.next_row_group) {
+                Ok(batch) => {
+                    self.next_row_group += 1;
+                    self.queued_rows += batch.num_rows();
+                    self.queue.push_back(batch);
+                }
+                Err(e) => {
+                    self.next_row_group = self.meta.num_row_groups();
+                    self.queue.clear();
+                    self.queued_rows = 0;
+                    return Some(Err(e));
+                }
+            }
+        }
+        let want = self.batch_size.min(self.queued_rows);
+        if want == 0 {
+            return None;
+        }
+        self.queued_rows -= want;
+        let mut pieces = Vec::new();
+        let mut gathered = 0;
+        while gathered < want {
+            let front = self
+                .queue
+                .pop_front()
+                .expect("queued rows are in the queue");
+            let take = (want - gathered).min(front.num_rows());
+            if take < front.num_rows() {
+                self.queue
+                    .push_front(front.slice(take, front.num_rows() - take));
+            }
+            gathered += take;
+            pieces.push(front.slice(0, take));
+        }
+        if pieces.len() == 1 {
+            return pieces.pop().map(|batch| Ok(Events::new(batch)));
+        }
+        // A batch spanning row groups: only its own rows are copied.
+        let joined = arrow_select::concat::concat_batches(&pieces[0].schema(), &pieces);
+        Some(
+            joined
+                .map(Events::new)
+                .map_err(|e| self.corrupt(e.to_string())),
+        )
+    }
+}
+
+/// The buffer and entry count of a v1 data page; `None` for other pages.
+fn data_page(page: Page) -> Option<(Bytes, usize)> {
+    match page {
+        Page::DataPage {
+            buf,
+            num_values,
+            encoding: Encoding::PLAIN,
+            ..
+        } => Some((buf, num_values as usize)),
+        _ => None,
+    }
+}
+
+/// Splits `[u32 length][bytes][rest]`, the framing of v1 levels.
+fn length_prefixed(data: &[u8]) -> Option<(&[u8], &[u8])> {
+    let length = u32::from_le_bytes(data.get(..4)?.try_into().ok()?) as usize;
+    let body = data.get(4..4 + length)?;
+    Some((body, &data[4 + length..]))
+}
+
+/// Decodes `n` levels of bit width 1 written in Parquet's RLE/bit-packed hybrid.
+fn decode_levels(data: &[u8], n: usize, out: &mut Vec<u8>) -> Option<()> {
+    let mut at = 0;
+    let start = out.len();
+    while out.len() - start < n {
+        let mut header = 0usize;
+        let mut shift = 0;
+        loop {
+            let byte = *data.get(at)?;
+            at += 1;
+            header |= usize::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+            if shift > 35 {
+                return None;
+            }
+        }
+        let left = n - (out.len() - start);
+        if header & 1 == 0 {
+            let value = *data.get(at)? & 1;
+            at += 1;
+            out.extend(std::iter::repeat_n(value, (header >> 1).min(left)));
+        } else {
+            let groups = header >> 1;
+            let packed = data.get(at..at + groups)?;
+            at += groups;
+            for (i, &byte) in packed.iter().enumerate() {
+                let bits = (8 * (i + 1)).min(left) - (8 * i).min(left);
+                out.extend((0..bits).map(|bit| (byte >> bit) & 1));
+            }
+        }
+    }
+    Some(())
+}
+
+/// Values of one column being gathered from PLAIN pages.
+enum Values {
+    Bool(BooleanBufferBuilder),
+    I8(Vec<i8>),
+    U8(Vec<u8>),
+    I16(Vec<i16>),
+    U16(Vec<u16>),
+    I32(Vec<i32>),
+    U32(Vec<u32>),
+    I64(Vec<i64>),
+    U64(Vec<u64>),
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+}
+
+macro_rules! plain {
+    ($vec:expr, $bytes:expr, $n:expr, $width:literal, $read:ty, $as:ty) => {{
+        let bytes = $bytes.get(..$n * $width)?;
+        $vec.extend(
+            bytes
+                .chunks_exact($width)
+                .map(|c| <$read>::from_le_bytes(c.try_into().expect("exact chunks")) as $as),
+        );
+    }};
+}
+
+impl Values {
+    fn new(data_type: &DataType, capacity: usize) -> Values {
+        match data_type {
+            DataType::Boolean => Values::Bool(BooleanBufferBuilder::new(capacity)),
+            DataType::Int8 => Values::I8(Vec::with_capacity(capacity)),
+            DataType::UInt8 => Values::U8(Vec::with_capacity(capacity)),
+            DataType::Int16 => Values::I16(Vec::with_capacity(capacity)),
+            DataType::UInt16 => Values::U16(Vec::with_capacity(capacity)),
+            DataType::Int32 => Values::I32(Vec::with_capacity(capacity)),
+            DataType::UInt32 => Values::U32(Vec::with_capacity(capacity)),
+            DataType::Int64 => Values::I64(Vec::with_capacity(capacity)),
+            DataType::UInt64 => Values::U64(Vec::with_capacity(capacity)),
+            DataType::Float32 => Values::F32(Vec::with_capacity(capacity)),
+            _ => Values::F64(Vec::with_capacity(capacity)),
+        }
+    }
+
+    /// Bytes per PLAIN value (booleans are bits; they are counted from the levels instead).
+    fn width(&self) -> usize {
+        match self {
+            Values::Bool(_) => 1,
+            Values::I64(_) | Values::U64(_) | Values::F64(_) => 8,
+            _ => 4,
+        }
+    }
+
+    fn push_plain(&mut self, bytes: &[u8], n: usize) -> Option<()> {
+        match self {
+            Values::Bool(builder) => {
+                let packed = bytes.get(..n.div_ceil(8))?;
+                builder.append_packed_range(0..n, packed);
+            }
+            Values::I8(v) => plain!(v, bytes, n, 4, i32, i8),
+            Values::U8(v) => plain!(v, bytes, n, 4, i32, u8),
+            Values::I16(v) => plain!(v, bytes, n, 4, i32, i16),
+            Values::U16(v) => plain!(v, bytes, n, 4, i32, u16),
+            Values::I32(v) => plain!(v, bytes, n, 4, i32, i32),
+            Values::U32(v) => plain!(v, bytes, n, 4, u32, u32),
+            Values::I64(v) => plain!(v, bytes, n, 8, i64, i64),
+            Values::U64(v) => plain!(v, bytes, n, 8, u64, u64),
+            Values::F32(v) => plain!(v, bytes, n, 4, f32, f32),
+            Values::F64(v) => plain!(v, bytes, n, 8, f64, f64),
+        }
+        Some(())
+    }
+
+    /// The array, if it holds exactly `len` values.
+    fn finish(self, len: usize) -> Option<ArrayRef> {
+        fn array<T: arrow_array::ArrowPrimitiveType>(
+            values: Vec<T::Native>,
+            len: usize,
+        ) -> Option<ArrayRef> {
+            (values.len() == len).then(|| {
+                Arc::new(PrimitiveArray::<T>::new(ScalarBuffer::from(values), None)) as ArrayRef
+            })
+        }
+        match self {
+            Values::Bool(mut builder) => (builder.len() == len)
+                .then(|| Arc::new(BooleanArray::new(builder.finish(), None)) as ArrayRef),
+            Values::I8(v) => array::<Int8Type>(v, len),
+            Values::U8(v) => array::<UInt8Type>(v, len),
+            Values::I16(v) => array::<Int16Type>(v, len),
+            Values::U16(v) => array::<UInt16Type>(v, len),
+            Values::I32(v) => array::<Int32Type>(v, len),
+            Values::U32(v) => array::<UInt32Type>(v, len),
+            Values::I64(v) => array::<Int64Type>(v, len),
+            Values::U64(v) => array::<UInt64Type>(v, len),
+            Values::F32(v) => array::<Float32Type>(v, len),
+            Values::F64(v) => array::<Float64Type>(v, len),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_decode_from_runs_and_packed_groups() {
+        let mut out = Vec::new();
+        // RLE run of 5 ones, then one bit-packed group 0b1010_0110, then a run of 3 zeros.
+        decode_levels(&[0x0a, 0x01, 0x03, 0b1010_0110, 0x06, 0x00], 16, &mut out).unwrap();
+        assert_eq!(out, [1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0]);
+        let mut out = Vec::new();
+        assert!(
+            decode_levels(&[0x0a], 5, &mut out).is_none(),
+            "a truncated run is refused"
+        );
+    }
+}
