@@ -27,6 +27,7 @@ use parquet::column::page::Page;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::serialized_reader::SerializedPageReader;
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::source::ColumnInfo;
@@ -160,30 +161,42 @@ impl Batches {
 
     fn read_row_group(&self, index: usize) -> Result<RecordBatch> {
         let rows = self.meta.row_group(index).num_rows() as usize;
-        let mut events = Events::with_num_events(rows);
+        // A collection is read as one unit (its fields share offsets); units are independent,
+        // so they are decoded in parallel.
+        let mut units: Vec<&[Picked]> = Vec::new();
         let mut at = 0;
         while at < self.columns.len() {
             let head = self.columns[at].route.head();
-            let end = at
-                + self.columns[at..]
-                    .iter()
-                    .take_while(|c| c.route.head() == head)
-                    .count();
-            let group = &self.columns[at..end];
+            let len = self.columns[at..]
+                .iter()
+                .take_while(|c| c.route.head() == head)
+                .count();
+            let group = &self.columns[at..at + len];
             if matches!(group[0].shape, Shape::Collection | Shape::List) {
-                let list = self.read_lists(index, rows, group)?;
-                events
-                    .set_column(&Route::new([head]), list)
-                    .map_err(|e| Error::columns(&self.path, e))?;
+                units.push(group);
             } else {
-                for column in group {
-                    let values = self.read_flat(index, rows, column)?;
-                    events
-                        .set_column(&column.route, values)
-                        .map_err(|e| Error::columns(&self.path, e))?;
-                }
+                units.extend(group.chunks(1));
             }
-            at = end;
+            at += len;
+        }
+        let arrays: Vec<(Route, ArrayRef)> = units
+            .par_iter()
+            .map(|unit| match unit[0].shape {
+                Shape::Collection | Shape::List => {
+                    let list = self.read_lists(index, rows, unit)?;
+                    Ok((Route::new([unit[0].route.head()]), list))
+                }
+                Shape::Plain | Shape::Group => Ok((
+                    unit[0].route.clone(),
+                    self.read_flat(index, rows, &unit[0])?,
+                )),
+            })
+            .collect::<Result<_>>()?;
+        let mut events = Events::with_num_events(rows);
+        for (route, array) in arrays {
+            events
+                .set_column(&route, array)
+                .map_err(|e| Error::columns(&self.path, e))?;
         }
         Ok(events.into_batch())
     }
@@ -208,67 +221,88 @@ impl Batches {
                 .push_plain(&buf, count)
                 .ok_or_else(|| self.corrupt(format!("{}: short data page", column.route)))?;
         }
-        values.finish(rows).ok_or_else(|| {
-            self.corrupt(format!(
+        let array = values.finish();
+        if array.len() != rows {
+            return Err(self.corrupt(format!(
                 "{}: the pages do not hold {rows} values",
                 column.route
-            ))
-        })
+            )));
+        }
+        Ok(array)
+    }
+
+    /// The values of one field of a list column. With `offsets`, its levels are decoded into
+    /// them (one entry per event plus the end); without, the levels are skipped.
+    fn read_list_field(
+        &self,
+        row_group: usize,
+        rows: usize,
+        field: &Picked,
+        mut offsets: Option<&mut Vec<i32>>,
+    ) -> Result<ArrayRef> {
+        let mut values = Values::new(&field.data_type, 0);
+        let mut rep = Vec::new();
+        let mut def = Vec::new();
+        let mut count = 0usize;
+        for page in self.pages(row_group, field.leaf, rows)? {
+            let corrupt = || self.corrupt(format!("{}: malformed data page", field.route));
+            let (buf, entries) =
+                data_page(page.map_err(|e| self.parquet_error(e))?).ok_or_else(corrupt)?;
+            let (rep_bytes, rest) = length_prefixed(&buf).ok_or_else(corrupt)?;
+            let (def_bytes, plain) = length_prefixed(rest).ok_or_else(corrupt)?;
+            let present = if offsets.is_some() || field.data_type == DataType::Boolean {
+                def.clear();
+                decode_levels(def_bytes, entries, &mut def).ok_or_else(corrupt)?;
+                def.iter().filter(|&&d| d == 1).count()
+            } else {
+                plain.len() / values.width()
+            };
+            if let Some(offsets) = offsets.as_deref_mut() {
+                rep.clear();
+                decode_levels(rep_bytes, entries, &mut rep).ok_or_else(corrupt)?;
+                for (&r, &d) in rep.iter().zip(&def) {
+                    if r == 0 {
+                        offsets.push(count as i32);
+                    }
+                    count += usize::from(d);
+                }
+            }
+            values.push_plain(plain, present).ok_or_else(corrupt)?;
+        }
+        if let Some(offsets) = offsets {
+            offsets.push(count as i32);
+            if offsets.len() != rows + 1 {
+                return Err(self.corrupt(format!(
+                    "{}: {} lists in a row group of {rows} events",
+                    field.route,
+                    offsets.len() - 1
+                )));
+            }
+        }
+        Ok(values.finish())
     }
 
     /// The fields of one collection (or one top-level list), sharing the offsets decoded from
     /// the first field's levels.
     fn read_lists(&self, row_group: usize, rows: usize, fields: &[Picked]) -> Result<ArrayRef> {
-        let mut offsets: Vec<i32> = Vec::with_capacity(rows + 1);
-        let mut children = Vec::with_capacity(fields.len());
-        for (i, field) in fields.iter().enumerate() {
-            let expected = offsets.last().map_or(0, |&n| n as usize);
-            let mut values = Values::new(&field.data_type, expected);
-            let mut rep = Vec::new();
-            let mut def = Vec::new();
-            let mut count = 0usize;
-            for page in self.pages(row_group, field.leaf, rows)? {
-                let corrupt = || self.corrupt(format!("{}: malformed data page", field.route));
-                let (buf, entries) =
-                    data_page(page.map_err(|e| self.parquet_error(e))?).ok_or_else(corrupt)?;
-                let (rep_bytes, rest) = length_prefixed(&buf).ok_or_else(corrupt)?;
-                let (def_bytes, plain) = length_prefixed(rest).ok_or_else(corrupt)?;
-                let present = if i == 0 || field.data_type == DataType::Boolean {
-                    def.clear();
-                    decode_levels(def_bytes, entries, &mut def).ok_or_else(corrupt)?;
-                    def.iter().filter(|&&d| d == 1).count()
-                } else {
-                    plain.len() / values.width()
-                };
-                if i == 0 {
-                    rep.clear();
-                    decode_levels(rep_bytes, entries, &mut rep).ok_or_else(corrupt)?;
-                    for (&r, &d) in rep.iter().zip(&def) {
-                        if r == 0 {
-                            offsets.push(count as i32);
-                        }
-                        count += usize::from(d);
-                    }
-                }
-                values.push_plain(plain, present).ok_or_else(corrupt)?;
-            }
-            if i == 0 {
-                offsets.push(count as i32);
-                if offsets.len() != rows + 1 {
-                    return Err(self.corrupt(format!(
-                        "{}: {} lists in a row group of {rows} events",
-                        field.route,
-                        offsets.len() - 1
-                    )));
-                }
-            }
-            let objects = *offsets.last().expect("pushed above") as usize;
-            children.push(values.finish(objects).ok_or_else(|| {
-                self.corrupt(format!(
-                    "{}: the pages do not hold {objects} values",
-                    field.route
-                ))
-            })?);
+        let mut offsets = Vec::with_capacity(rows + 1);
+        let first = self.read_list_field(row_group, rows, &fields[0], Some(&mut offsets))?;
+        let objects = *offsets.last().expect("the first field ends the offsets") as usize;
+        let mut children = vec![first];
+        let rest: Vec<ArrayRef> = fields[1..]
+            .par_iter()
+            .map(|field| self.read_list_field(row_group, rows, field, None))
+            .collect::<Result<_>>()?;
+        children.extend(rest);
+        if let Some((field, _)) = fields
+            .iter()
+            .zip(&children)
+            .find(|(_, c)| c.len() != objects)
+        {
+            return Err(self.corrupt(format!(
+                "{}: the pages do not hold the collection's {objects} values",
+                field.route
+            )));
         }
         let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
         if fields[0].shape == Shape::List {
@@ -479,29 +513,22 @@ impl Values {
         Some(())
     }
 
-    /// The array, if it holds exactly `len` values.
-    fn finish(self, len: usize) -> Option<ArrayRef> {
-        fn array<T: arrow_array::ArrowPrimitiveType>(
-            values: Vec<T::Native>,
-            len: usize,
-        ) -> Option<ArrayRef> {
-            (values.len() == len).then(|| {
-                Arc::new(PrimitiveArray::<T>::new(ScalarBuffer::from(values), None)) as ArrayRef
-            })
+    fn finish(self) -> ArrayRef {
+        fn array<T: arrow_array::ArrowPrimitiveType>(values: Vec<T::Native>) -> ArrayRef {
+            Arc::new(PrimitiveArray::<T>::new(ScalarBuffer::from(values), None))
         }
         match self {
-            Values::Bool(mut builder) => (builder.len() == len)
-                .then(|| Arc::new(BooleanArray::new(builder.finish(), None)) as ArrayRef),
-            Values::I8(v) => array::<Int8Type>(v, len),
-            Values::U8(v) => array::<UInt8Type>(v, len),
-            Values::I16(v) => array::<Int16Type>(v, len),
-            Values::U16(v) => array::<UInt16Type>(v, len),
-            Values::I32(v) => array::<Int32Type>(v, len),
-            Values::U32(v) => array::<UInt32Type>(v, len),
-            Values::I64(v) => array::<Int64Type>(v, len),
-            Values::U64(v) => array::<UInt64Type>(v, len),
-            Values::F32(v) => array::<Float32Type>(v, len),
-            Values::F64(v) => array::<Float64Type>(v, len),
+            Values::Bool(mut builder) => Arc::new(BooleanArray::new(builder.finish(), None)),
+            Values::I8(v) => array::<Int8Type>(v),
+            Values::U8(v) => array::<UInt8Type>(v),
+            Values::I16(v) => array::<Int16Type>(v),
+            Values::U16(v) => array::<UInt16Type>(v),
+            Values::I32(v) => array::<Int32Type>(v),
+            Values::U32(v) => array::<UInt32Type>(v),
+            Values::I64(v) => array::<Int64Type>(v),
+            Values::U64(v) => array::<UInt64Type>(v),
+            Values::F32(v) => array::<Float32Type>(v),
+            Values::F64(v) => array::<Float64Type>(v),
         }
     }
 }
