@@ -240,7 +240,13 @@ impl Batches {
         field: &Picked,
         mut offsets: Option<&mut Vec<i32>>,
     ) -> Result<ArrayRef> {
-        let mut values = Values::new(&field.data_type, 0);
+        // Level entries bound the values from above (an empty list is an entry without one).
+        let entries = self
+            .meta
+            .row_group(row_group)
+            .column(field.leaf)
+            .num_values();
+        let mut values = Values::new(&field.data_type, usize::try_from(entries).unwrap_or(0));
         let mut rep = Vec::new();
         let mut def = Vec::new();
         let mut count = 0usize;
