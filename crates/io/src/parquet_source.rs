@@ -391,6 +391,56 @@ mod tests {
         }
     }
 
+    /// Damaged pages of a file cf wrote are errors, never panics or wrong-length arrays.
+    #[test]
+    fn damaged_pages_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = EventFile::open(nanoaod("nano_dy.root")).unwrap();
+        let columns =
+            ColumnSet::parse(["Jet.{pt,eta,jetId}", "Muon.{pt,tightId}", "MET.pt", "event"])
+                .unwrap();
+        let path = dir.path().join("events.parquet");
+        let mut writer = EventWriter::try_new(&path).unwrap().with_row_group_size(16);
+        for events in input.read(&columns, 40).unwrap() {
+            writer.write(&events.unwrap()).unwrap();
+        }
+        writer.finish().unwrap();
+        let original = std::fs::read(&path).unwrap();
+        let footer = u32::from_le_bytes(
+            original[original.len() - 8..original.len() - 4]
+                .try_into()
+                .unwrap(),
+        ) as usize;
+        let data_end = original.len() - 8 - footer;
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut errors = 0;
+        for round in 0..300 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let at = 4 + (state as usize) % (data_end - 4);
+            let mut damaged = original.clone();
+            damaged[at] ^= 1 << (round % 8);
+            let broken = dir.path().join("broken.parquet");
+            std::fs::write(&broken, &damaged).unwrap();
+            let Ok(source) = ParquetSource::open(&broken) else {
+                errors += 1;
+                continue;
+            };
+            let all: Vec<usize> = (0..source.columns.len()).collect();
+            match source
+                .read(&all, 16)
+                .and_then(|b| b.collect::<Result<Vec<_>>>())
+            {
+                Ok(batches) => {
+                    assert_eq!(batches.iter().map(|b| b.num_events()).sum::<usize>(), 40)
+                }
+                Err(_) => errors += 1,
+            }
+        }
+        assert!(errors > 0, "some damage must be detected");
+    }
+
     #[test]
     fn files_cf_did_not_write_take_the_generic_reader() {
         let source = ParquetSource::open(&nanoaod("nano_dy.parquet")).unwrap();
