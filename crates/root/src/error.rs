@@ -66,6 +66,17 @@ pub enum Error {
         /// The trees the file has.
         available: Vec<String>,
     },
+    /// The file has an object of that name, but it is not a TTree (e.g. an RNTuple, which
+    /// uproot 5.7 writes when a dict is assigned to a file).
+    #[error("{name:?} in ROOT file {} is a {class}, not a TTree; cf reads TTrees (with uproot, write trees with `mktree`)", file.display())]
+    NotATree {
+        /// The file.
+        file: PathBuf,
+        /// The requested name.
+        name: String,
+        /// The class of the object found under that name.
+        class: String,
+    },
     /// The tree has no branch of that name.
     #[error("tree {tree:?} of ROOT file {} has no branch {branch:?}; list them with Tree::branches()", file.display())]
     NoSuchBranch {

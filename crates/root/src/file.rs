@@ -192,10 +192,19 @@ impl RootFile {
                 })?;
             keys = std::borrow::Cow::Owned(read_subdirectory_keys(&self.src, key)?);
         }
-        let key = newest(&keys, leaf, |c| c == "TTree").ok_or_else(|| Error::NoSuchTree {
-            file: self.src.path.clone(),
-            name: name.to_string(),
-            available: tree_names(&keys),
+        let key = newest(&keys, leaf, |c| c == "TTree").ok_or_else(|| {
+            match newest(&keys, leaf, |_| true) {
+                Some(other) => Error::NotATree {
+                    file: self.src.path.clone(),
+                    name: name.to_string(),
+                    class: other.class_name.clone(),
+                },
+                None => Error::NoSuchTree {
+                    file: self.src.path.clone(),
+                    name: name.to_string(),
+                    available: tree_names(&keys),
+                },
+            }
         })?;
         Tree::from_key(self.src.clone(), key)
     }

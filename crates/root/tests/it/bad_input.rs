@@ -222,3 +222,14 @@ fn extreme_chunk_sizes() {
     // 0 is taken as 1.
     assert_eq!(tree.chunks(&["Jet_pt"], 0).unwrap().count() as u64, n);
 }
+
+#[test]
+fn an_rntuple_is_named_as_such() {
+    let path = data("rntuple.root");
+    let e = RootFile::open(&path).unwrap().tree("Events").unwrap_err();
+    assert!(
+        matches!(&e, Error::NotATree { class, .. } if class.contains("RNTuple")),
+        "{e:?}"
+    );
+    mentions_file(&e, &path);
+}
