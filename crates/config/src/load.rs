@@ -121,6 +121,19 @@ impl Ctx {
     }
 
     /// Checks that `node` is a mapping with free keys (names of things), each once.
+    /// The entries of the free mapping `node[section]`; none when it is absent or null.
+    fn section_entries<'a>(
+        &mut self,
+        node: &'a Node,
+        section: &'static str,
+        expected: &'static str,
+    ) -> &'a [(Node, Node)] {
+        node.get(section)
+            .filter(|n| !n.is_null())
+            .and_then(|map| self.free_map(map, section, expected))
+            .unwrap_or(&[])
+    }
+
     fn free_map<'a>(
         &mut self,
         node: &'a Node,
@@ -670,76 +683,63 @@ fn build_config(ctx: &mut Ctx, node: &Node) -> Option<Config> {
         .unwrap_or_default();
 
     let mut external_files = BTreeMap::new();
-    if let Some(map) = node.get("external_files").filter(|n| !n.is_null()) {
-        if let Some(entries) = ctx.free_map(map, "external_files", "a mapping of names to paths") {
-            for (key, value) in entries {
-                let (Some(name), Some(path)) = (key.as_str(), ctx.string(value, "external_files"))
-                else {
-                    continue;
-                };
-                if let Some(file) = resolve_files(ctx, &path, value, false).pop() {
-                    external_files.insert(name.to_string(), file);
-                }
-            }
+    for (key, value) in ctx.section_entries(node, "external_files", "a mapping of names to paths") {
+        let (Some(name), Some(path)) = (key.as_str(), ctx.string(value, "external_files")) else {
+            continue;
+        };
+        if let Some(file) = resolve_files(ctx, &path, value, false).pop() {
+            external_files.insert(name.to_string(), file);
         }
     }
 
     let mut keep_columns = BTreeMap::new();
-    if let Some(map) = node.get("keep_columns").filter(|n| !n.is_null()) {
-        if let Some(entries) = ctx.free_map(
-            map,
-            "keep_columns",
-            "a mapping of task names to route patterns",
-        ) {
-            for (key, value) in entries {
-                let Some(task) = key.as_str() else { continue };
-                let mut set = ColumnSet::new();
-                for (pattern, at) in ctx.names(value, "keep_columns") {
-                    match cf_columns::expand(&pattern) {
-                        Ok(routes) => routes.into_iter().for_each(|r| set.insert(r)),
-                        Err(source) => ctx.push(Error::InvalidRoute {
-                            at: at.at.clone(),
-                            source,
-                        }),
-                    }
-                }
-                keep_columns.insert(task.to_string(), set);
+    for (key, value) in ctx.section_entries(
+        node,
+        "keep_columns",
+        "a mapping of task names to route patterns",
+    ) {
+        let Some(task) = key.as_str() else { continue };
+        let mut set = ColumnSet::new();
+        for (pattern, at) in ctx.names(value, "keep_columns") {
+            match cf_columns::expand(&pattern) {
+                Ok(routes) => routes.into_iter().for_each(|r| set.insert(r)),
+                Err(source) => ctx.push(Error::InvalidRoute {
+                    at: at.at.clone(),
+                    source,
+                }),
             }
         }
+        keep_columns.insert(task.to_string(), set);
     }
 
     let mut event_weights = Vec::new();
-    if let Some(map) = node.get("event_weights").filter(|n| !n.is_null()) {
-        if let Some(entries) = ctx.free_map(
-            map,
-            "event_weights",
-            "a mapping of weight columns to shift sources",
-        ) {
-            for (key, value) in entries {
-                let Some(column) = key.as_str() else { continue };
-                let column = match Route::parse(column) {
-                    Ok(r) => Some(r),
-                    Err(source) => {
-                        ctx.push(Error::InvalidRoute {
-                            at: key.at.clone(),
-                            source,
-                        });
-                        None
-                    }
-                };
-                let mut varied = Vec::new();
-                for (source, at) in ctx.names(value, "event_weights") {
-                    if ctx.reference("shift source", &source, at, &source_names) {
-                        varied.push(source);
-                    }
-                }
-                if let Some(column) = column {
-                    event_weights.push(EventWeight {
-                        column,
-                        shifts: varied,
-                    });
-                }
+    for (key, value) in ctx.section_entries(
+        node,
+        "event_weights",
+        "a mapping of weight columns to shift sources",
+    ) {
+        let Some(column) = key.as_str() else { continue };
+        let column = match Route::parse(column) {
+            Ok(r) => Some(r),
+            Err(source) => {
+                ctx.push(Error::InvalidRoute {
+                    at: key.at.clone(),
+                    source,
+                });
+                None
             }
+        };
+        let mut varied = Vec::new();
+        for (source, at) in ctx.names(value, "event_weights") {
+            if ctx.reference("shift source", &source, at, &source_names) {
+                varied.push(source);
+            }
+        }
+        if let Some(column) = column {
+            event_weights.push(EventWeight {
+                column,
+                shifts: varied,
+            });
         }
     }
 
