@@ -81,9 +81,11 @@ pub struct Setup {
 impl Setup {
     /// cf's own tasks and functions.
     pub fn standard() -> anyhow::Result<Setup> {
+        let mut functions = cf_analysis::Registry::new();
+        cf_selectors::register(&mut functions)?;
         Ok(Setup {
             tasks: run::registry()?,
-            functions: cf_analysis::Registry::new(),
+            functions,
         })
     }
 

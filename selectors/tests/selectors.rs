@@ -1,0 +1,224 @@
+//! The standard selectors on real NanoAOD, against independent computations.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float32Type, UInt8Type};
+use arrow_array::BooleanArray;
+use cf_analysis::{DatasetInfo, FunctionTree, Kind, Outcome, Registry, SelectionResult};
+use cf_columns::{Events, Route};
+use cf_io::EventFile;
+use cf_selectors::GoldenJson;
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data")).join(name)
+}
+
+fn registry() -> Registry {
+    let mut registry = Registry::new();
+    cf_selectors::register(&mut registry).unwrap();
+    registry
+}
+
+fn select(tree: &FunctionTree, events: &mut Events) -> SelectionResult {
+    match tree.run(events).unwrap() {
+        Outcome::Selection(selection) => selection,
+        other => panic!("a selector returns a selection, not {other:?}"),
+    }
+}
+
+fn f32s(events: &Events, route: &str, i: usize) -> Vec<f32> {
+    let column = events.column(&Route::parse(route).unwrap()).unwrap();
+    column
+        .as_list::<i32>()
+        .value(i)
+        .as_primitive::<Float32Type>()
+        .values()
+        .to_vec()
+}
+
+#[test]
+fn agc_selection_matches_a_direct_computation() {
+    let registry = registry();
+    let dataset = DatasetInfo {
+        name: "tt".into(),
+        is_mc: true,
+    };
+    let tree = FunctionTree::build(&registry, "agc", Kind::Selector, &dataset).unwrap();
+    let file = EventFile::open(data("nanoaod/nano_tt_v12.root")).unwrap();
+    let mut events = file
+        .read(&tree.used_columns(), 1000)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let selection = select(&tree, &mut events);
+    let steps: Vec<&str> = selection.steps.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(steps, ["lepton", "jet", "btag"]);
+
+    let column = |route: &str| events.column(&Route::parse(route).unwrap()).unwrap();
+    let (e_cut, j_id, m_tight) = (
+        column("Electron.cutBased"),
+        column("Jet.jetId"),
+        column("Muon.tightId"),
+    );
+    let mut passed = 0;
+    for i in 0..events.num_events() {
+        let (ept, eeta, esip) = (
+            f32s(&events, "Electron.pt", i),
+            f32s(&events, "Electron.eta", i),
+            f32s(&events, "Electron.sip3d", i),
+        );
+        let ecut = e_cut.as_list::<i32>().value(i);
+        let ecut = ecut.as_primitive::<UInt8Type>();
+        let electrons = (0..ept.len())
+            .filter(|&k| {
+                ept[k] > 30.0 && eeta[k].abs() < 2.1 && ecut.value(k) == 4 && esip[k] < 4.0
+            })
+            .count();
+        let (mpt, meta, msip, miso) = (
+            f32s(&events, "Muon.pt", i),
+            f32s(&events, "Muon.eta", i),
+            f32s(&events, "Muon.sip3d", i),
+            f32s(&events, "Muon.pfRelIso04_all", i),
+        );
+        let tight = m_tight.as_list::<i32>().value(i);
+        let tight = tight.as_boolean();
+        let muons = (0..mpt.len())
+            .filter(|&k| {
+                mpt[k] > 30.0
+                    && meta[k].abs() < 2.1
+                    && tight.value(k)
+                    && msip[k] < 4.0
+                    && miso[k] < 0.15
+            })
+            .count();
+        let (jpt, jeta, jb) = (
+            f32s(&events, "Jet.pt", i),
+            f32s(&events, "Jet.eta", i),
+            f32s(&events, "Jet.btagDeepFlavB", i),
+        );
+        let jid = j_id.as_list::<i32>().value(i);
+        let jid = jid.as_primitive::<UInt8Type>();
+        let jets: Vec<usize> = (0..jpt.len())
+            .filter(|&k| jpt[k] > 30.0 && jeta[k].abs() < 2.4 && jid.value(k) >= 6)
+            .collect();
+        let bjets = jets.iter().filter(|&&k| jb[k] >= 0.3).count();
+        let expected = electrons + muons == 1 && jets.len() >= 4 && bjets >= 1;
+        assert_eq!(selection.event_mask.value(i), expected, "event {i}");
+        assert_eq!(selection.steps[1].1.value(i), jets.len() >= 4, "event {i}");
+        passed += usize::from(expected);
+
+        let chosen = selection.objects[2].indices.as_list::<i32>().value(i);
+        let chosen: Vec<usize> = chosen
+            .as_primitive::<arrow_array::types::Int32Type>()
+            .values()
+            .iter()
+            .map(|&k| k as usize)
+            .collect();
+        assert_eq!(chosen, jets, "selected jets of event {i}");
+    }
+    assert!(
+        passed > 0 && passed < events.num_events(),
+        "{passed} of 200 pass"
+    );
+
+    drop((e_cut, j_id, m_tight));
+    let objects = &selection.objects[3];
+    assert_eq!(
+        (objects.source.as_str(), objects.target.as_str()),
+        ("Jet", "BJet")
+    );
+    events
+        .collection_from_indices(&objects.source, &objects.target, objects.indices.as_ref())
+        .unwrap();
+    let btag = events
+        .column(&Route::parse("BJet.btagDeepFlavB").unwrap())
+        .unwrap();
+    let values = btag
+        .as_list::<i32>()
+        .values()
+        .as_primitive::<Float32Type>()
+        .clone();
+    assert!(values.values().iter().all(|&b| b >= 0.3));
+}
+
+fn lumi_tree(golden: &std::path::Path) -> Result<FunctionTree, cf_analysis::Error> {
+    let registry = registry();
+    let dataset = DatasetInfo {
+        name: "data_mu".into(),
+        is_mc: false,
+    };
+    let mut tree = FunctionTree::build(&registry, "lumi_mask", Kind::Selector, &dataset)?;
+    tree.setup(&BTreeMap::from([(
+        "golden_json".to_string(),
+        golden.clone(),
+    )]))?;
+    Ok(tree)
+}
+
+#[test]
+fn the_lumi_mask_keeps_certified_blocks_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = EventFile::open(data("nanoaod/nano_dimuon.root")).unwrap();
+    let read = |tree: &FunctionTree| {
+        file.read(&tree.used_columns(), 100)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+    };
+
+    let covering = dir.path().join("covering.json");
+    std::fs::write(
+        &covering,
+        r#"{"315267": [[1, 100], [200, 210]], "1": [[1, 5]]}"#,
+    )
+    .unwrap();
+    let tree = lumi_tree(&covering).unwrap();
+    let selection = select(&tree, &mut read(&tree));
+    assert_eq!(
+        selection.event_mask.true_count(),
+        40,
+        "all events are in block 205"
+    );
+
+    let missing = dir.path().join("missing.json");
+    std::fs::write(&missing, r#"{"315267": [[1, 204], [206, 300]]}"#).unwrap();
+    let tree = lumi_tree(&missing).unwrap();
+    assert_eq!(
+        select(&tree, &mut read(&tree)).event_mask,
+        BooleanArray::from(vec![false; 40])
+    );
+
+    let real_2017 = data("lumi/Cert_294927-306462_13TeV_EOY2017ReReco_Collisions17_JSON.txt");
+    let tree = lumi_tree(&real_2017).unwrap();
+    assert_eq!(
+        select(&tree, &mut read(&tree)).event_mask.true_count(),
+        0,
+        "2018 data is not in the 2017 JSON"
+    );
+    let golden = GoldenJson::from_file(&real_2017).unwrap();
+    assert!(golden.contains(297050, 12) && !golden.contains(297050, 11));
+
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, r#"{"315267": [[5, 1]]}"#).unwrap();
+    let err = lumi_tree(&broken).err().unwrap().to_string();
+    assert!(
+        err.contains("broken.json") && err.contains("[5,1]"),
+        "{err}"
+    );
+
+    let registry = registry();
+    let mc = DatasetInfo {
+        name: "tt".into(),
+        is_mc: true,
+    };
+    let tree = FunctionTree::build(&registry, "lumi_mask", Kind::Selector, &mc).unwrap();
+    assert_eq!(
+        tree.name(),
+        None,
+        "the lumi mask does not run on simulation"
+    );
+}
