@@ -153,7 +153,7 @@ fn lumi_tree(golden: &std::path::Path) -> Result<FunctionTree, cf_analysis::Erro
     let mut tree = FunctionTree::build(&registry, "lumi_mask", Kind::Selector, &dataset)?;
     tree.setup(&BTreeMap::from([(
         "golden_json".to_string(),
-        golden.clone(),
+        golden.to_path_buf(),
     )]))?;
     Ok(tree)
 }
