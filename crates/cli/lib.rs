@@ -83,6 +83,7 @@ impl Setup {
     pub fn standard() -> anyhow::Result<Setup> {
         let mut functions = cf_analysis::Registry::new();
         cf_selectors::register(&mut functions)?;
+        cf_producers::register(&mut functions)?;
         Ok(Setup {
             tasks: run::registry()?,
             functions,
