@@ -5,18 +5,24 @@
 //!   muons and jets (and the b-tagged jets as `BJet`) as object selections.
 //! - [`LumiMask`]: data events in the certified luminosity blocks of a golden JSON, loaded in
 //!   `setup` from the config's external file `golden_json`.
+//! - [`met_filters`]: the Run 3 MET filter flags.
+//! - [`default`]: lumi mask (data), MET filters and the AGC selection, chained.
 #![deny(missing_docs)]
 
 mod agc;
+mod filters;
 mod lumi;
 mod objects;
 
 pub use agc::{agc, AgcCuts};
+pub use filters::{default, met_filters, MET_FILTERS};
 pub use lumi::{GoldenJson, LumiMask, GOLDEN_JSON_FILE};
 
 /// Adds the standard selectors to a registry.
 pub fn register(registry: &mut cf_analysis::Registry) -> cf_analysis::Result<()> {
     registry.register(|| agc(AgcCuts::default()))?;
     registry.register(LumiMask::new)?;
+    registry.register(met_filters)?;
+    registry.register(default)?;
     Ok(())
 }

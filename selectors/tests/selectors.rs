@@ -222,3 +222,51 @@ fn the_lumi_mask_keeps_certified_blocks_only() {
         "the lumi mask does not run on simulation"
     );
 }
+
+#[test]
+fn the_default_selector_chains_met_filters_and_agc() {
+    let registry = registry();
+    let dataset = DatasetInfo {
+        name: "tt".into(),
+        is_mc: true,
+    };
+    let default = FunctionTree::build(&registry, "default", Kind::Selector, &dataset).unwrap();
+    let filters = FunctionTree::build(&registry, "met_filters", Kind::Selector, &dataset).unwrap();
+    let agc = FunctionTree::build(&registry, "agc", Kind::Selector, &dataset).unwrap();
+    assert!(
+        !default.used_columns().iter().any(|r| r.head() == "run"),
+        "no lumi mask on simulation"
+    );
+
+    let file = EventFile::open(data("nanoaod/nano_tt_v12.root")).unwrap();
+    let mut events = file
+        .read(&default.used_columns(), 1000)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let combined = select(&default, &mut events);
+    let (met, agc) = (select(&filters, &mut events), select(&agc, &mut events));
+    let steps: Vec<&str> = combined.steps.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(steps, ["met_filter", "lepton", "jet", "btag"]);
+    let expected: BooleanArray = met
+        .event_mask
+        .iter()
+        .zip(agc.event_mask.iter())
+        .map(|(a, b)| Some(a.unwrap() && b.unwrap()))
+        .collect();
+    assert_eq!(combined.event_mask, expected);
+    assert_eq!(combined.objects.len(), 4);
+
+    // Older NanoAOD lacks two of the Run 3 flags: reading names the file and the column.
+    let old = EventFile::open(data("nanoaod/nano_dimuon.root")).unwrap();
+    let err = old
+        .read(&filters.used_columns(), 100)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("nano_dimuon.root") && err.contains("Flag.BadPFMuonDzFilter"),
+        "{err}"
+    );
+}
