@@ -22,10 +22,14 @@ fn mc() -> DatasetInfo {
     }
 }
 
-fn tree(name: &str, dataset: &DatasetInfo) -> FunctionTree {
+fn tree_of(name: &str, kind: Kind, dataset: &DatasetInfo) -> FunctionTree {
     let mut registry = Registry::new();
     cf_producers::register(&mut registry).unwrap();
-    FunctionTree::build(&registry, name, Kind::Producer, dataset).unwrap()
+    FunctionTree::build(&registry, name, kind, dataset).unwrap()
+}
+
+fn tree(name: &str, dataset: &DatasetInfo) -> FunctionTree {
+    tree_of(name, Kind::Producer, dataset)
 }
 
 fn run(tree: &FunctionTree, file: &str) -> Events {
@@ -124,4 +128,99 @@ fn pileup_weights_match_point_evaluations() {
         None,
         "pileup weights are for simulation only"
     );
+}
+
+#[test]
+fn jet_energy_corrections_match_point_evaluations() {
+    let file = data("corrections/jet_jerc_Summer22_V3.json.gz");
+    let files = BTreeMap::from([("jet_jerc".to_string(), file.clone())]);
+    let mut jec = tree_of("jec", Kind::Calibrator, &mc());
+    assert_eq!(
+        jec.shifts().into_iter().collect::<Vec<_>>(),
+        ["jec_down", "jec_up"]
+    );
+    jec.setup(&files).unwrap();
+    let input = EventFile::open(data("nanoaod/nano_tt_v12.root")).unwrap();
+    let mut events = input
+        .read(&jec.used_columns(), 1000)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let before = events.clone();
+    jec.run(&mut events).unwrap();
+
+    let reference = CorrectionSet::from_file(&file).unwrap();
+    let version = cf_producers::JecVersion::default();
+    let compound = reference.compound(&version.compound_mc).unwrap();
+    let total = reference.correction(&version.uncertainty).unwrap();
+    let jagged = |e: &Events, route: &str| column(e, route);
+    let (pt, mass, eta, area, raw) = (
+        jagged(&before, "Jet.pt"),
+        jagged(&before, "Jet.mass"),
+        jagged(&before, "Jet.eta"),
+        jagged(&before, "Jet.area"),
+        jagged(&before, "Jet.rawFactor"),
+    );
+    let rho = column(&before, "Rho.fixedGridRhoFastjetAll");
+    let (new_pt, new_mass, up, down) = (
+        jagged(&events, "Jet.pt"),
+        jagged(&events, "Jet.mass"),
+        jagged(&events, "Jet.pt_jec_up"),
+        jagged(&events, "Jet.mass_jec_down"),
+    );
+    let value = |a: &arrow_array::ArrayRef, i: usize, k: usize| {
+        f64::from(
+            a.as_list::<i32>()
+                .value(i)
+                .as_primitive::<Float32Type>()
+                .value(k),
+        )
+    };
+    let mut jets = 0;
+    for i in 0..events.num_events() {
+        let rho = f64::from(rho.as_primitive::<Float32Type>().value(i));
+        for k in 0..pt.as_list::<i32>().value_length(i) as usize {
+            let scale = 1.0 - value(&raw, i, k);
+            let (raw_pt, raw_mass) = (value(&pt, i, k) * scale, value(&mass, i, k) * scale);
+            let factor = compound
+                .evaluate(&[
+                    Value::Real(value(&area, i, k)),
+                    Value::Real(value(&eta, i, k)),
+                    Value::Real(raw_pt),
+                    Value::Real(rho),
+                ])
+                .unwrap();
+            let corrected = (raw_pt * factor) as f32;
+            assert_eq!(value(&new_pt, i, k) as f32, corrected, "event {i}, jet {k}");
+            assert_eq!(value(&new_mass, i, k) as f32, (raw_mass * factor) as f32);
+            let uncertainty = total
+                .evaluate(&[
+                    Value::Real(value(&eta, i, k)),
+                    Value::Real(f64::from(corrected)),
+                ])
+                .unwrap();
+            assert_eq!(
+                value(&up, i, k) as f32,
+                (raw_pt * factor * (1.0 + uncertainty)) as f32
+            );
+            assert_eq!(
+                value(&down, i, k) as f32,
+                (raw_mass * factor * (1.0 - uncertainty)) as f32
+            );
+            jets += 1;
+        }
+    }
+    assert!(jets > 1000, "{jets} jets checked");
+
+    let data_set = DatasetInfo {
+        name: "data".into(),
+        is_mc: false,
+    };
+    let on_data = tree_of("jec", Kind::Calibrator, &data_set);
+    assert!(on_data.shifts().is_empty(), "no JEC variations on data");
+    assert!(!on_data
+        .produced_columns()
+        .iter()
+        .any(|r| r.to_string().contains("jec_up")));
 }
