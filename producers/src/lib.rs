@@ -2,17 +2,20 @@
 //!
 //! - [`features`]: `ht`, `n_jet`, `jet1_pt` (null without jets) and `n_btag` from the jets.
 //! - [`Jec`]: the `jec` calibrator, jet energy corrections and their `jec_up`/`jec_down`
-//!   variations from a JERC correctionlib file (`jet_jerc`).
+//!   variations from a JERC correctionlib file (`jet_jerc`); [`Jer`], the `jer` smearing with
+//!   `jer_up`/`jer_down`; [`jets`], both in order.
 //! - [`PileupWeight`]: `pu_weight` and its `pu_up`/`pu_down` variations from a correctionlib
 //!   pileup file, loaded in `setup` from the config's external file `pu_sf`.
 #![deny(missing_docs)]
 
 mod features;
 mod jec;
+mod jer;
 mod pileup;
 
 pub use features::{features, BTAG_WORKING_POINT};
 pub use jec::{Jec, JecVersion, JERC_FILE};
+pub use jer::{gaussian, jets, Jer, JerVersion};
 pub use pileup::{PileupWeight, PILEUP_FILE};
 
 /// Adds the standard producers to a registry.
@@ -20,5 +23,7 @@ pub fn register(registry: &mut cf_analysis::Registry) -> cf_analysis::Result<()>
     registry.register(features)?;
     registry.register(PileupWeight::new)?;
     registry.register(|| Jec::new(JecVersion::default()))?;
+    registry.register(|| Jer::new(JerVersion::default()))?;
+    registry.register(jets)?;
     Ok(())
 }

@@ -224,3 +224,137 @@ fn jet_energy_corrections_match_point_evaluations() {
         .iter()
         .any(|r| r.to_string().contains("jec_up")));
 }
+
+#[test]
+fn jer_smearing_follows_the_hybrid_method_and_ignores_batching() {
+    let file = data("corrections/jet_jerc_Summer22_V3.json.gz");
+    let files = BTreeMap::from([("jet_jerc".to_string(), file.clone())]);
+    let mut jets = tree_of("jets", Kind::Calibrator, &mc());
+    let shifts: Vec<String> = jets.shifts().into_iter().collect();
+    assert_eq!(shifts, ["jec_down", "jec_up", "jer_down", "jer_up"]);
+    jets.setup(&files).unwrap();
+    let mut jec = tree_of("jec", Kind::Calibrator, &mc());
+    jec.setup(&files).unwrap();
+
+    let input = EventFile::open(data("nanoaod/nano_tt_v12.root")).unwrap();
+    let read = |size: usize| -> Vec<Events> {
+        input
+            .read(&jets.used_columns(), size)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let mut whole = read(1000).remove(0);
+    let mut after_jec = whole.clone();
+    jec.run(&mut after_jec).unwrap();
+    jets.run(&mut whole).unwrap();
+
+    let reference = CorrectionSet::from_file(&file).unwrap();
+    let version = cf_producers::JerVersion::default();
+    let resolution = reference.correction(&version.resolution).unwrap();
+    let scale_factor = reference.correction(&version.scale_factor).unwrap();
+    let f = |events: &Events, route: &str, i: usize| -> Vec<f32> {
+        column(events, route)
+            .as_list::<i32>()
+            .value(i)
+            .as_primitive::<Float32Type>()
+            .values()
+            .to_vec()
+    };
+    let (mut matched, mut unmatched) = (0, 0);
+    for i in 0..whole.num_events() {
+        let (pt, eta, phi) = (
+            f(&after_jec, "Jet.pt", i),
+            f(&after_jec, "Jet.eta", i),
+            f(&after_jec, "Jet.phi", i),
+        );
+        let (gpt, geta, gphi) = (
+            f(&after_jec, "GenJet.pt", i),
+            f(&after_jec, "GenJet.eta", i),
+            f(&after_jec, "GenJet.phi", i),
+        );
+        let gen_index = column(&after_jec, "Jet.genJetIdx");
+        let gen_index = gen_index.as_list::<i32>().value(i);
+        let gen_index = gen_index.as_primitive::<arrow_array::types::Int16Type>();
+        let rho = f64::from(
+            column(&after_jec, "Rho.fixedGridRhoFastjetAll")
+                .as_primitive::<Float32Type>()
+                .value(i),
+        );
+        let event = column(&after_jec, "event")
+            .as_primitive::<arrow_array::types::UInt64Type>()
+            .value(i);
+        let smeared = f(&whole, "Jet.pt", i);
+        let up = f(&whole, "Jet.pt_jer_up", i);
+        for k in 0..pt.len() {
+            let (p, e) = (f64::from(pt[k]), f64::from(eta[k]));
+            let sigma = resolution
+                .evaluate(&[Value::Real(e), Value::Real(p), Value::Real(rho)])
+                .unwrap();
+            for (systematic, observed) in [("nom", smeared[k]), ("up", up[k])] {
+                let sf = scale_factor
+                    .evaluate(&[Value::Real(e), Value::Real(p), Value::Str(systematic)])
+                    .unwrap();
+                let g = gen_index.value(k);
+                let gen = (g >= 0 && (g as usize) < gpt.len())
+                    .then_some(g as usize)
+                    .filter(|&g| {
+                        let dphi = (f64::from(phi[k] - gphi[g]).abs())
+                            .min(2.0 * std::f64::consts::PI - f64::from(phi[k] - gphi[g]).abs());
+                        let deta = f64::from(eta[k] - geta[g]);
+                        (deta * deta + dphi * dphi).sqrt() < 0.2
+                            && (p - f64::from(gpt[g])).abs() < 3.0 * sigma * p
+                    });
+                let factor = match gen {
+                    Some(g) => 1.0 + (sf - 1.0) * (p - f64::from(gpt[g])) / p,
+                    None => {
+                        1.0 + cf_producers::gaussian(event, k)
+                            * sigma
+                            * (sf * sf - 1.0).max(0.0).sqrt()
+                    }
+                }
+                .max(0.0);
+                assert_eq!(
+                    observed,
+                    (p * factor) as f32,
+                    "event {i}, jet {k}, {systematic}"
+                );
+                if systematic == "nom" {
+                    if gen.is_some() {
+                        matched += 1
+                    } else {
+                        unmatched += 1
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        matched > 100 && unmatched > 100,
+        "{matched} matched, {unmatched} unmatched jets"
+    );
+
+    let mut pieces = read(37);
+    let smeared: Vec<f32> = pieces
+        .iter_mut()
+        .flat_map(|events| {
+            jets.run(events).unwrap();
+            let pt = column(events, "Jet.pt");
+            pt.as_list::<i32>()
+                .values()
+                .as_primitive::<Float32Type>()
+                .values()
+                .to_vec()
+        })
+        .collect();
+    let whole_pt = column(&whole, "Jet.pt");
+    assert_eq!(
+        smeared,
+        whole_pt
+            .as_list::<i32>()
+            .values()
+            .as_primitive::<Float32Type>()
+            .values()
+            .to_vec()
+    );
+}
