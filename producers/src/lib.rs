@@ -4,15 +4,19 @@
 //! - [`Jec`]: the `jec` calibrator, jet energy corrections and their `jec_up`/`jec_down`
 //!   variations from a JERC correctionlib file (`jet_jerc`); [`Jer`], the `jer` smearing with
 //!   `jer_up`/`jer_down`; [`jets`], both in order.
+//! - [`category_ids`]: the leaf categories of a config each event falls in; built from the
+//!   config, so the task that knows the config registers it.
 //! - [`PileupWeight`]: `pu_weight` and its `pu_up`/`pu_down` variations from a correctionlib
 //!   pileup file, loaded in `setup` from the config's external file `pu_sf`.
 #![deny(missing_docs)]
 
+mod categories;
 mod features;
 mod jec;
 mod jer;
 mod pileup;
 
+pub use categories::{category_ids, LeafCategory};
 pub use features::{features, BTAG_WORKING_POINT};
 pub use jec::{Jec, JecVersion, JERC_FILE};
 pub use jer::{gaussian, jets, Jer, JerVersion};

@@ -358,3 +358,81 @@ fn jer_smearing_follows_the_hybrid_method_and_ignores_batching() {
             .to_vec()
     );
 }
+
+#[test]
+fn category_ids_list_every_leaf_category_of_an_event() {
+    use cf_analysis::categorizer;
+    use cf_producers::{category_ids, LeafCategory};
+
+    let mut registry = Registry::new();
+    cf_producers::register(&mut registry).unwrap();
+    registry
+        .register(|| {
+            categorizer("has_jets")
+                .uses("Jet.pt")
+                .unwrap()
+                .categorize(|events, _| {
+                    let pt = events.column("Jet.pt")?;
+                    let pt = pt.as_list::<i32>();
+                    Ok((0..pt.len())
+                        .map(|i| Some(pt.value_length(i) > 0))
+                        .collect())
+                })
+        })
+        .unwrap();
+    registry
+        .register(|| {
+            categorizer("many_jets")
+                .uses("Jet.pt")
+                .unwrap()
+                .categorize(|events, _| {
+                    let pt = events.column("Jet.pt")?;
+                    let pt = pt.as_list::<i32>();
+                    Ok((0..pt.len())
+                        .map(|i| Some(pt.value_length(i) >= 8))
+                        .collect())
+                })
+        })
+        .unwrap();
+    let leaves = vec![
+        LeafCategory {
+            id: 1,
+            categorizers: vec!["has_jets".into()],
+        },
+        LeafCategory {
+            id: 12,
+            categorizers: vec!["has_jets".into(), "many_jets".into()],
+        },
+        LeafCategory {
+            id: 2,
+            categorizers: vec!["many_jets".into()],
+        },
+    ];
+    registry
+        .register(move || category_ids(leaves.clone()))
+        .unwrap();
+    let tree = FunctionTree::build(&registry, "category_ids", Kind::Producer, &mc()).unwrap();
+    let events = run(&tree, "nanoaod/nano_dy.root");
+    let pt = column(&events, "Jet.pt");
+    let ids = column(&events, "category_ids");
+    let mut many = 0;
+    for i in 0..events.num_events() {
+        let n = pt.as_list::<i32>().value_length(i);
+        let expected: Vec<i64> = match (n > 0, n >= 8) {
+            (true, true) => vec![1, 12, 2],
+            (true, false) => vec![1],
+            (false, _) => vec![],
+        };
+        many += usize::from(n >= 8);
+        let found = ids.as_list::<i32>().value(i);
+        assert_eq!(
+            found
+                .as_primitive::<arrow_array::types::Int64Type>()
+                .values()
+                .to_vec(),
+            expected,
+            "event {i}"
+        );
+    }
+    assert!(many > 0, "nano_dy has events with at least 8 jets");
+}
