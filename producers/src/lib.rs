@@ -6,6 +6,8 @@
 //!   `jer_up`/`jer_down`; [`jets`], both in order.
 //! - [`category_ids`]: the leaf categories of a config each event falls in; built from the
 //!   config, so the task that knows the config registers it.
+//! - [`process_id`] and [`normalization_weight`]: genWeight · σ · L / Σw per process, from
+//!   factors the task computes from the selection statistics.
 //! - [`PileupWeight`]: `pu_weight` and its `pu_up`/`pu_down` variations from a correctionlib
 //!   pileup file, loaded in `setup` from the config's external file `pu_sf`.
 #![deny(missing_docs)]
@@ -14,12 +16,14 @@ mod categories;
 mod features;
 mod jec;
 mod jer;
+mod normalization;
 mod pileup;
 
 pub use categories::{category_ids, LeafCategory};
 pub use features::{features, BTAG_WORKING_POINT};
 pub use jec::{Jec, JecVersion, JERC_FILE};
 pub use jer::{gaussian, jets, Jer, JerVersion};
+pub use normalization::{normalization_factor, normalization_weight, process_id};
 pub use pileup::{PileupWeight, PILEUP_FILE};
 
 /// Adds the standard producers to a registry.

@@ -436,3 +436,37 @@ fn category_ids_list_every_leaf_category_of_an_event() {
     }
     assert!(many > 0, "nano_dy has events with at least 8 jets");
 }
+
+#[test]
+fn normalization_weights_scale_generator_weights_by_process() {
+    use cf_producers::{normalization_factor, normalization_weight, process_id};
+
+    let factor = normalization_factor(923.6, 7980.4, 1.5e6);
+    assert_eq!(factor, 923.6 * 7980.4 / 1.5e6);
+    let run_with = |id: i64| {
+        let mut registry = Registry::new();
+        registry.register(move || process_id(id)).unwrap();
+        registry
+            .register(move || normalization_weight(BTreeMap::from([(1100, factor)])))
+            .unwrap();
+        let pid = FunctionTree::build(&registry, "process_id", Kind::Producer, &mc()).unwrap();
+        let norm =
+            FunctionTree::build(&registry, "normalization_weight", Kind::Producer, &mc()).unwrap();
+        let input = EventFile::open(data("nanoaod/nano_tt_v12.root")).unwrap();
+        let read = cf_columns::ColumnSet::parse(["genWeight"]).unwrap();
+        let mut events = input.read(&read, 1000).unwrap().next().unwrap().unwrap();
+        pid.run(&mut events).unwrap();
+        norm.run(&mut events).map(|_| events)
+    };
+
+    let events = run_with(1100).unwrap();
+    let gen = column(&events, "genWeight");
+    let weight = column(&events, "normalization_weight");
+    for i in 0..events.num_events() {
+        let expected = f64::from(gen.as_primitive::<Float32Type>().value(i)) * factor;
+        assert_eq!(weight.as_primitive::<Float64Type>().value(i), expected);
+    }
+
+    let err = run_with(5000).err().unwrap().to_string();
+    assert!(err.contains("process id 5000"), "{err}");
+}
