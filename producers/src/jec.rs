@@ -178,21 +178,20 @@ impl Function for Jec {
 
 /// A jagged `f32` column as `f64` values with the same list structure, offsets starting at 0.
 fn jagged_f64(column: &ArrayRef) -> ListArray {
-    let list = column.as_list::<i32>();
-    let first = list.offsets()[0] as usize;
-    let last = list.offsets()[list.len()] as usize;
-    let values: Float64Array = list.values().as_primitive::<Float32Type>().values()[first..last]
+    let (offsets, values) = cf_columns::normalized(column.as_list::<i32>());
+    let values: Float64Array = values
+        .as_primitive::<Float32Type>()
+        .values()
         .iter()
         .map(|&v| f64::from(v))
         .collect();
-    let offsets: Vec<i32> = list.offsets().iter().map(|&o| o - first as i32).collect();
     ListArray::new(
         Arc::new(arrow_schema::Field::new(
             "item",
             arrow_schema::DataType::Float64,
             false,
         )),
-        arrow_buffer::OffsetBuffer::new(offsets.into()),
+        offsets,
         Arc::new(values),
         None,
     )

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Int16Type, UInt64Type};
-use arrow_array::{Array, ArrayRef, Float32Array, ListArray};
+use arrow_array::{ArrayRef, Float32Array, ListArray};
 use cf_analysis::{
     calibrator, CallContext, ClosureFunction, Declaration, FnEvents, FnResult, Function, Outcome,
     SetupContext,
@@ -237,21 +237,15 @@ pub fn gaussian(event: u64, jet: usize) -> f64 {
 
 /// Offsets (from 0) and values of a jagged `f32` column.
 fn flat_f32(column: &ArrayRef) -> (Vec<i32>, Vec<f32>) {
-    let list = column.as_list::<i32>();
-    let first = list.offsets()[0];
-    let offsets = list.offsets().iter().map(|&o| o - first).collect();
-    let values = flat_values(column)
-        .as_primitive::<Float32Type>()
-        .values()
-        .to_vec();
-    (offsets, values)
+    let (offsets, values) = cf_columns::normalized(column.as_list::<i32>());
+    (
+        offsets.to_vec(),
+        values.as_primitive::<Float32Type>().values().to_vec(),
+    )
 }
 
 fn flat_values(column: &ArrayRef) -> ArrayRef {
-    let list = column.as_list::<i32>();
-    let first = list.offsets()[0] as usize;
-    let last = list.offsets()[list.len()] as usize;
-    list.values().slice(first, last - first)
+    cf_columns::normalized(column.as_list::<i32>()).1
 }
 
 /// The `jets` calibrator: [`crate::Jec`] then, on simulation, [`Jer`] — cf's jet energy

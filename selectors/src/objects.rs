@@ -127,10 +127,7 @@ impl ObjectMask {
 
 /// The values of a per-object column that belong to its events (offsets may not start at 0).
 fn field_values(column: &ArrayRef) -> ArrayRef {
-    let list = column.as_list::<i32>();
-    let first = list.offsets()[0] as usize;
-    let last = list.offsets().last().as_usize();
-    list.values().slice(first, last - first)
+    cf_columns::normalized(column.as_list::<i32>()).1
 }
 
 /// An event mask from per-event counts.

@@ -373,9 +373,10 @@ fn as_list<'a>(
         })
 }
 
-/// Offsets starting at 0 and values trimmed to them, so that two lists can be compared by
-/// their offsets alone. Zero-copy when the list already is in that form.
-fn normalized(list: &ListArray) -> (OffsetBuffer<i32>, ArrayRef) {
+/// The offsets of a list column, starting at 0, and its values trimmed to its rows: what a
+/// kernel iterates over, and what makes two lists comparable by their offsets alone.
+/// Zero-copy when the list already is in that form (only the offsets are rebuilt otherwise).
+pub fn normalized(list: &ListArray) -> (OffsetBuffer<i32>, ArrayRef) {
     let offsets = list.offsets();
     let first = offsets[0];
     let last = offsets[offsets.len() - 1];
