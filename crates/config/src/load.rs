@@ -207,6 +207,29 @@ impl Ctx {
         }
     }
 
+    /// One of a fixed set of words, else an invalid-value error suggesting the nearest.
+    fn keyword<T: Copy>(
+        &mut self,
+        node: &Node,
+        key: &str,
+        what: &'static str,
+        choices: &[(&str, T)],
+        reason: &str,
+    ) -> Option<T> {
+        let text = self.string(node, key)?;
+        if let Some((_, value)) = choices.iter().find(|(word, _)| *word == text) {
+            return Some(*value);
+        }
+        self.push(Error::InvalidValue {
+            at: node.at.clone(),
+            what,
+            suggestion: suggest(&text, choices.iter().map(|(word, _)| *word)),
+            value: text,
+            reason: reason.to_string(),
+        });
+        None
+    }
+
     /// An unquoted scalar parsed as `T` and accepted by `valid`, else a wrong-type error.
     fn parsed<T: std::str::FromStr>(
         &mut self,
@@ -937,21 +960,13 @@ fn build_dataset(
     ctx.map(node, "dataset", DATASET_KEYS)?;
     let ident = ident(ctx, node, "dataset", "name");
     let kind = ctx.required(node, "kind", "dataset").and_then(|n| {
-        let text = ctx.string(n, "kind")?;
-        match text.as_str() {
-            "data" => Some(DatasetKind::Data),
-            "mc" => Some(DatasetKind::Mc),
-            _ => {
-                ctx.push(Error::InvalidValue {
-                    at: n.at.clone(),
-                    what: "dataset kind",
-                    suggestion: suggest(&text, ["data", "mc"]),
-                    value: text,
-                    reason: "a dataset is `data` or `mc`".to_string(),
-                });
-                None
-            }
-        }
+        ctx.keyword(
+            n,
+            "kind",
+            "dataset kind",
+            &[("data", DatasetKind::Data), ("mc", DatasetKind::Mc)],
+            "a dataset is `data` or `mc`",
+        )
     });
     let mut names = Vec::new();
     if let Some(list) = ctx.required(node, "processes", "dataset") {
@@ -1142,22 +1157,13 @@ fn build_shifts(ctx: &mut Ctx, node: Option<&Node>) -> (Vec<ShiftSource>, Vec<Sh
         }
         let ident = ident(ctx, item, "shift source", "source");
         let kind = ctx.required(item, "type", "shift source").and_then(|n| {
-            let text = ctx.string(n, "type")?;
-            match text.as_str() {
-                "shape" => Some(ShiftType::Shape),
-                "rate" => Some(ShiftType::Rate),
-                _ => {
-                    ctx.push(Error::InvalidValue {
-                        at: n.at.clone(),
-                        what: "shift type",
-                        suggestion: suggest(&text, ["shape", "rate"]),
-                        value: text,
-                        reason: "a shift source is of type `shape` (changes columns) or `rate`"
-                            .to_string(),
-                    });
-                    None
-                }
-            }
+            ctx.keyword(
+                n,
+                "type",
+                "shift type",
+                &[("shape", ShiftType::Shape), ("rate", ShiftType::Rate)],
+                "a shift source is of type `shape` (changes columns) or `rate`",
+            )
         });
         let Some(ident) = ident else { continue };
         if ident.name == "nominal"
