@@ -371,6 +371,34 @@ impl Histogram {
         self.project(&keep)
     }
 
+    /// Renames integer category `from` of axis `axis` to `to`, keeping its bin contents: a
+    /// nominal histogram standing in for a shift that does not change it gets that shift's id.
+    pub fn relabel(&mut self, axis: &str, from: i64, to: i64) -> Result<()> {
+        let k = self.axis_index(axis)?;
+        let a = &mut self.axes[k];
+        let AxisKind::IntCategory { categories } = &mut a.kind else {
+            return Err(Error::NoSuchCategory {
+                axis: a.name.clone(),
+                category: from.to_string(),
+            });
+        };
+        if from != to && categories.contains(&to) {
+            return Err(Error::InvalidAxis {
+                axis: a.name.clone(),
+                reason: format!("cannot rename category {from} to {to}: {to} exists already"),
+            });
+        }
+        let slot = categories
+            .iter_mut()
+            .find(|c| **c == from)
+            .ok_or_else(|| Error::NoSuchCategory {
+                axis: a.name.clone(),
+                category: from.to_string(),
+            })?;
+        *slot = to;
+        Ok(())
+    }
+
     /// Keeps only the listed categories of a category axis, in the listed order; the "other"
     /// bin is dropped.
     pub fn select(&self, axis: &str, categories: &[Category<'_>]) -> Result<Histogram> {

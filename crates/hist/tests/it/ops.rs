@@ -208,3 +208,28 @@ fn slice_moves_cut_bins_into_flow() {
     assert!(h.slice("x", 2, 2).is_err());
     assert!(h.slice("x", 0, 5).is_err());
 }
+
+#[test]
+fn relabel_renames_a_shift_and_keeps_contents() {
+    let mut h = Histogram::new(
+        vec![
+            Axis::int_category([0]).unwrap().with_name("shift"),
+            Axis::regular(2, 0.0, 2.0).unwrap().with_name("x"),
+        ],
+        Storage::Weight,
+    )
+    .unwrap();
+    let shift = arrow_array::Int64Array::from(vec![0, 0]);
+    let x = Float64Array::from(vec![0.5, 1.5]);
+    h.fill(&[&shift, &x], Some(&Float64Array::from(vec![2.0, 3.0])))
+        .unwrap();
+    let before = h.values();
+    h.relabel("shift", 0, 11).unwrap();
+    assert_eq!(h.values(), before);
+    assert_eq!(h.select("shift", &[Category::Int(11)]).unwrap().sum(), 5.0);
+    assert!(matches!(
+        h.relabel("shift", 0, 12),
+        Err(Error::NoSuchCategory { .. })
+    ));
+    assert!(h.relabel("x", 0, 1).is_err());
+}
