@@ -33,6 +33,7 @@ use crate::source::{EventFile, EventStream};
 pub struct Overlay {
     sources: Vec<EventFile>,
     strict: bool,
+    expected: bool,
 }
 
 impl Overlay {
@@ -53,12 +54,20 @@ impl Overlay {
         Ok(Overlay {
             sources,
             strict: false,
+            expected: false,
         })
     }
 
     /// In strict mode, a column offered by two sources is an error instead of a warning.
     pub fn with_strict(mut self, strict: bool) -> Self {
         self.strict = strict;
+        self
+    }
+
+    /// Replacements are what the layers are for (calibrated `Jet.pt` over the raw one): they
+    /// are logged at debug level instead of as warnings. Strict mode still refuses them.
+    pub fn with_replacements_expected(mut self, expected: bool) -> Self {
+        self.expected = expected;
         self
     }
 
@@ -81,14 +90,23 @@ impl Overlay {
     }
 
     /// Reads `columns` in batches of `batch_size` events, each source decoding only the
-    /// requested columns it has.
+    /// requested columns it has. A single column offered by several sources is decoded from
+    /// the last one only: the others would be thrown away.
     pub fn read(&self, columns: &ColumnSet, batch_size: usize) -> Result<EventStream> {
         let wanted = columns.columns();
+        let exact_owner = |route: &Route| {
+            self.sources
+                .iter()
+                .rposition(|s| s.columns().iter().any(|c| c.route == *route))
+        };
         let mut plans = Vec::new();
-        for source in &self.sources {
+        for (index, source) in self.sources.iter().enumerate() {
             let subset: ColumnSet = wanted
                 .iter()
-                .filter(|r| source.offers(r))
+                .filter(|r| match exact_owner(r) {
+                    Some(owner) => owner == index,
+                    None => source.offers(r),
+                })
                 .cloned()
                 .collect();
             if !subset.is_empty() {
@@ -116,9 +134,10 @@ impl Overlay {
 
     fn report_replacements(&self, plans: &[(&EventFile, ColumnSet)]) -> Result<()> {
         let mut owner: BTreeMap<Route, &EventFile> = BTreeMap::new();
-        for (source, subset) in plans {
+        let requested: Vec<&ColumnSet> = plans.iter().map(|(_, subset)| subset).collect();
+        for source in &self.sources {
             for column in source.columns() {
-                if !subset.covers(&column.route) {
+                if !requested.iter().any(|subset| subset.covers(&column.route)) {
                     continue;
                 }
                 if let Some(earlier) = owner.insert(column.route.clone(), source) {
@@ -128,6 +147,15 @@ impl Overlay {
                             earlier: earlier.path().to_path_buf(),
                             later: source.path().to_path_buf(),
                         });
+                    }
+                    if self.expected {
+                        tracing::debug!(
+                            route = %column.route,
+                            earlier = %earlier.path().display(),
+                            later = %source.path().display(),
+                            "column replaced by a later source"
+                        );
+                        continue;
                     }
                     tracing::warn!(
                         route = %column.route,
