@@ -1,18 +1,21 @@
 //! Functions registered by name, so that `--producers features,weights` resolves.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::declaration::Kind;
 use crate::error::{Error, Result};
 use crate::function::Function;
 
-type Factory = Box<dyn Fn() -> Box<dyn Function> + Send + Sync>;
+type Factory = Arc<dyn Fn() -> Box<dyn Function> + Send + Sync>;
 
 /// Named function factories. Each task builds fresh instances, since `init` and `setup` may
 /// change a function's state per dataset.
 ///
 /// A user's analysis crate adds its functions to the same registry as cf's standard ones.
-#[derive(Default)]
+/// Cloning is cheap (factories are shared): a task clones the registry to add the functions
+/// it builds from its config (category ids, normalization weights).
+#[derive(Clone, Default)]
 pub struct Registry {
     entries: BTreeMap<String, (Kind, Factory)>,
 }
@@ -35,7 +38,7 @@ impl Registry {
         if self.entries.contains_key(&name) {
             return Err(Error::DuplicateFunction { name });
         }
-        let boxed: Factory = Box::new(move || Box::new(factory()));
+        let boxed: Factory = Arc::new(move || Box::new(factory()));
         self.entries.insert(name, (kind, boxed));
         Ok(())
     }
