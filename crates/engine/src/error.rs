@@ -125,6 +125,16 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// A task cannot be set up from its parameters: an unknown dataset, shift or function, a
+    /// config that does not load.
+    #[error("{family}: {source}")]
+    Setup {
+        /// Task family.
+        family: String,
+        /// What is wrong, naming the parameter or config entry.
+        #[source]
+        source: BoxError,
+    },
     /// The requirements of a task form a cycle.
     #[error("dependency cycle: {task} requires itself (through {path}); break the cycle in its requires()")]
     Cycle {
@@ -176,6 +186,7 @@ impl Error {
             | Error::BadOption { .. }
             | Error::Usage { .. }
             | Error::BadBranch { .. }
+            | Error::Setup { .. }
             | Error::Cycle { .. } => EXIT_BAD_PARAMS,
         }
     }

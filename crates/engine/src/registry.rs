@@ -12,8 +12,9 @@ use crate::param::{ParamDecl, Params};
 use crate::task::{Context, TaskRef};
 use crate::workflow;
 
-/// Builds a task from complete parameter values.
-pub type Constructor = fn(Params, &Arc<Context>) -> Result<TaskRef>;
+/// Builds a task from complete parameter values. A closure, so that a family can carry what its
+/// tasks share (an analysis's function registry, a config cache).
+pub type Constructor = Arc<dyn Fn(Params, &Arc<Context>) -> Result<TaskRef> + Send + Sync>;
 
 /// One task family: its name, help, parameters and constructor.
 #[derive(Clone)]
@@ -37,12 +38,17 @@ impl fmt::Debug for Family {
 
 impl Family {
     /// A plain task family.
-    pub fn new(name: &str, help: &str, params: Vec<ParamDecl>, construct: Constructor) -> Self {
+    pub fn new(
+        name: &str,
+        help: &str,
+        params: Vec<ParamDecl>,
+        construct: impl Fn(Params, &Arc<Context>) -> Result<TaskRef> + Send + Sync + 'static,
+    ) -> Self {
         Family {
             name: name.to_string(),
             help: help.to_string(),
             decls: Arc::from(params),
-            construct,
+            construct: Arc::new(construct),
             workflow: false,
         }
     }
@@ -53,7 +59,7 @@ impl Family {
         name: &str,
         help: &str,
         mut params: Vec<ParamDecl>,
-        construct: Constructor,
+        construct: impl Fn(Params, &Arc<Context>) -> Result<TaskRef> + Send + Sync + 'static,
     ) -> Self {
         params.extend(workflow::workflow_decls());
         Family {
