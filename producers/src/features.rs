@@ -6,9 +6,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::Float32Type;
 use arrow_array::{Array, Float32Array, Int32Array};
 use cf_analysis::{producer, ClosureFunction};
-
-/// The `btagDeepFlavB` threshold counted as a b tag (the AGC's medium working point).
-pub const BTAG_WORKING_POINT: f32 = 0.3;
+use cf_selectors::BTAG_WORKING_POINT;
 
 /// The `features` producer: `ht` (scalar sum of jet pt), `n_jet`, `jet1_pt` (the leading jet's
 /// pt, null without jets) and `n_btag` (jets with `btagDeepFlavB` ≥ [`BTAG_WORKING_POINT`]).

@@ -1,6 +1,8 @@
 //! cf's standard producers, registered by name like any analysis function.
 //!
-//! - [`features`]: `ht`, `n_jet`, `jet1_pt` (null without jets) and `n_btag` from the jets.
+//! - [`features`]: `ht`, `n_jet`, `jet1_pt` (null without jets) and `n_btag` (at
+//!   [`BTAG_WORKING_POINT`], the one threshold cf-selectors' selection and categorizers use)
+//!   from the jets.
 //! - [`Jec`]: the `jec` calibrator, jet energy corrections and their `jec_up`/`jec_down`
 //!   variations from a JERC correctionlib file (`jet_jerc`); [`Jer`], the `jer` smearing with
 //!   `jer_up`/`jer_down`; [`jets`], both in order.
@@ -20,7 +22,8 @@ mod normalization;
 mod pileup;
 
 pub use categories::{category_ids, LeafCategory};
-pub use features::{features, BTAG_WORKING_POINT};
+pub use cf_selectors::BTAG_WORKING_POINT;
+pub use features::features;
 pub use jec::{Jec, JecVersion, JERC_FILE};
 pub use jer::{gaussian, jets, Jer, JerVersion};
 pub use normalization::{normalization_factor, normalization_weight, process_id};

@@ -2,6 +2,7 @@
 
 use cf_analysis::{selector, ClosureFunction, SelectionResult};
 
+use crate::categories::BTAG_WORKING_POINT;
 use crate::objects::{mask, ObjectMask};
 
 /// Thresholds of the AGC selection; the defaults are the published ones (NanoAOD v12 names).
@@ -40,7 +41,7 @@ impl Default for AgcCuts {
             jet_pt: 30.0,
             jet_abs_eta: 2.4,
             jet_id: 6,
-            btag: 0.3,
+            btag: BTAG_WORKING_POINT,
             min_jets: 4,
         }
     }

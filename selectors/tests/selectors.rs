@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, UInt8Type};
-use arrow_array::BooleanArray;
+use arrow_array::{Array, BooleanArray};
 use cf_analysis::{DatasetInfo, FunctionTree, Kind, Outcome, Registry, SelectionResult};
 use cf_columns::{Events, Route};
 use cf_io::EventFile;
@@ -267,6 +267,126 @@ fn the_default_selector_chains_met_filters_and_agc() {
         .to_string();
     assert!(
         err.contains("nano_dimuon.root") && err.contains("Flag.BadPFMuonDzFilter"),
+        "{err}"
+    );
+}
+
+fn mask_of(registry: &Registry, name: &str, events: &mut Events) -> Vec<bool> {
+    let dataset = DatasetInfo {
+        name: "tt".into(),
+        is_mc: true,
+    };
+    let tree = FunctionTree::build(registry, name, Kind::Categorizer, &dataset).unwrap();
+    match tree.run(events).unwrap() {
+        Outcome::Mask(mask) => {
+            assert_eq!(mask.null_count(), 0, "{name} decides every event");
+            mask.iter().map(|v| v.unwrap()).collect()
+        }
+        other => panic!("a categorizer returns a mask, not {other:?}"),
+    }
+}
+
+fn count(mask: &[bool]) -> usize {
+    mask.iter().filter(|&&m| m).count()
+}
+
+#[test]
+fn categorizers_count_objects_as_awkward_does() {
+    let registry = registry();
+    let columns =
+        cf_columns::ColumnSet::parse(["{Electron,Muon,Jet}.pt", "Jet.btagDeepFlavB"]).unwrap();
+    // Expected counts from uproot + awkward on the same files (b tag: btagDeepFlavB >= 0.3).
+    for (file, n, e, mu, four_jets, one_b, two_b) in [
+        ("nanoaod/nano_tt_v12.root", 200, 20, 18, 200, 39, 157),
+        ("nanoaod/nano_dy.root", 40, 12, 4, 28, 4, 0),
+    ] {
+        let input = EventFile::open(data(file)).unwrap();
+        let mut events = input.read(&columns, 1000).unwrap().next().unwrap().unwrap();
+        let mut mask = |name| mask_of(&registry, name, &mut events);
+        let (incl, cat_e, cat_mu) = (mask("cat_incl"), mask("cat_e"), mask("cat_mu"));
+        let (cat_4j, cat_1b, cat_2b) = (mask("cat_4j"), mask("cat_1b"), mask("cat_2b"));
+        assert_eq!(
+            [&incl, &cat_e, &cat_mu, &cat_4j, &cat_1b, &cat_2b].map(|m| count(m)),
+            [n, e, mu, four_jets, one_b, two_b],
+            "{file}: incl, e, mu, 4j, 1b, 2b"
+        );
+        for i in 0..n {
+            let electrons = f32s(&events, "Electron.pt", i).len();
+            let muons = f32s(&events, "Muon.pt", i).len();
+            let tagged = f32s(&events, "Jet.btagDeepFlavB", i)
+                .iter()
+                .filter(|&&b| b >= cf_selectors::BTAG_WORKING_POINT)
+                .count();
+            assert_eq!(cat_e[i], electrons == 1 && muons == 0, "{file} event {i}");
+            assert_eq!(cat_mu[i], electrons == 0 && muons == 1, "{file} event {i}");
+            assert_eq!((cat_1b[i], cat_2b[i]), (tagged == 1, tagged >= 2));
+        }
+    }
+}
+
+#[test]
+fn after_the_agc_selection_every_event_is_in_one_lepton_channel() {
+    let registry = registry();
+    let dataset = DatasetInfo {
+        name: "tt".into(),
+        is_mc: true,
+    };
+    let agc = FunctionTree::build(&registry, "agc", Kind::Selector, &dataset).unwrap();
+    let file = EventFile::open(data("nanoaod/nano_tt_v12.root")).unwrap();
+    let mut events = file
+        .read(&agc.used_columns(), 1000)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let selection = select(&agc, &mut events);
+    // What ReduceEvents does: replace the collections by the selected objects (new
+    // collections first: `BJet` indexes the original `Jet`), keep the selected events.
+    let mut objects: Vec<_> = selection.objects.iter().collect();
+    objects.sort_by_key(|o| o.source == o.target);
+    for objects in objects {
+        events
+            .collection_from_indices(&objects.source, &objects.target, objects.indices.as_ref())
+            .unwrap();
+    }
+    let mut reduced = events.filter(&selection.event_mask).unwrap();
+    let selected = reduced.num_events();
+    assert!(selected > 0, "some events pass the AGC selection");
+    let cat_e = mask_of(&registry, "cat_e", &mut reduced);
+    let cat_mu = mask_of(&registry, "cat_mu", &mut reduced);
+    let cat_4j = mask_of(&registry, "cat_4j", &mut reduced);
+    let cat_1b = mask_of(&registry, "cat_1b", &mut reduced);
+    let cat_2b = mask_of(&registry, "cat_2b", &mut reduced);
+    for i in 0..selected {
+        assert!(
+            cat_e[i] != cat_mu[i],
+            "event {i}: exactly one lepton channel"
+        );
+        assert!(cat_4j[i], "event {i}: the selection asks for four jets");
+        assert!(cat_1b[i] != cat_2b[i], "event {i}: at least one b tag");
+    }
+    assert!(
+        count(&cat_e) > 0 && count(&cat_mu) > 0,
+        "both channels occur"
+    );
+}
+
+#[test]
+fn a_categorizer_names_a_column_of_the_wrong_type() {
+    let registry = registry();
+    let not_a_list = std::sync::Arc::new(arrow_array::Float32Array::from(vec![0.5, 0.1]));
+    let dataset = DatasetInfo {
+        name: "tt".into(),
+        is_mc: true,
+    };
+    let tree = FunctionTree::build(&registry, "cat_1b", Kind::Categorizer, &dataset).unwrap();
+    // A group field holding one value per event, where the categorizer needs one per jet.
+    let mut flat = Events::with_num_events(2);
+    flat.set_column(&Route::parse("Jet.btagDeepFlavB").unwrap(), not_a_list)
+        .unwrap();
+    let err = tree.run(&mut flat).unwrap_err().to_string();
+    assert!(
+        err.contains("cat_1b") && err.contains("Jet.btagDeepFlavB") && err.contains("a list"),
         "{err}"
     );
 }

@@ -1,9 +1,11 @@
-//! An example analysis as its own crate: a few producers and a categorizer written against
+//! An example analysis as its own crate: a few producers written against
 //! `cf-analysis`, registered beside cf's own functions in the analysis's own `cf` binary
 //! (`cf-example`, see `src/main.rs`).
 //!
 //! This is the shape of a physicist's analysis: functions that declare the columns they use
-//! and produce, one `register` function, and a three-line `main`.
+//! and produce, one `register` function, and a three-line `main`. What cf already provides
+//! (the `cat_4j` categorizer) the analysis uses from cf's standard functions instead of
+//! writing its own: every `cf` binary registers them.
 #![deny(missing_docs)]
 
 use std::sync::Arc;
@@ -13,8 +15,8 @@ use arrow_array::types::{Float32Type, Float64Type};
 use arrow_array::{Array, ArrayRef, Float32Array, Float64Array, Int32Array, ListArray};
 use arrow_schema::{DataType, Field};
 use cf_analysis::{
-    categorizer, producer, CallContext, ClosureFunction, Declaration, FnEvents, FnResult, Function,
-    Outcome, Registry, SetupContext,
+    producer, CallContext, ClosureFunction, Declaration, FnEvents, FnResult, Function, Outcome,
+    Registry, SetupContext,
 };
 use cf_correction::{Column, CorrectionSet, Evaluate, Value};
 
@@ -64,18 +66,6 @@ pub fn jet_features() -> ClosureFunction {
             events.set_column("n_jet", Arc::new(n_jet))?;
             events.set_column("jet1_pt", events.column("Jet.pt[:,0]")?)?;
             Ok(())
-        })
-}
-
-/// Events with at least four jets.
-pub fn cat_4j() -> ClosureFunction {
-    categorizer("cat_4j")
-        .uses("Jet.pt")
-        .expect("literal routes are valid")
-        .categorize(|events, _| {
-            let pt = events.column("Jet.pt")?;
-            let offsets = pt.as_list::<i32>().offsets().clone();
-            Ok(offsets.windows(2).map(|w| Some(w[1] - w[0] >= 4)).collect())
         })
 }
 
@@ -186,7 +176,6 @@ impl Function for MuonWeight {
 pub fn register(registry: &mut Registry) -> cf_analysis::Result<()> {
     registry.register(ht)?;
     registry.register(jet_features)?;
-    registry.register(cat_4j)?;
     registry.register(MuonWeight::new)?;
     Ok(())
 }

@@ -9,6 +9,13 @@ use cf_analysis::{DatasetInfo, FunctionTree, Kind, Outcome, Registry};
 use cf_columns::Route;
 use cf_io::EventFile;
 
+/// The functions of the example's `cf-example` binary: cf's standard ones and the example's.
+fn registry() -> Registry {
+    let mut setup = cf::Setup::standard().unwrap();
+    cf_example_analysis::register(setup.functions()).unwrap();
+    std::mem::take(setup.functions())
+}
+
 fn nanoaod(name: &str) -> String {
     format!(
         "{}/../../tests/data/nanoaod/{name}",
@@ -18,8 +25,7 @@ fn nanoaod(name: &str) -> String {
 
 #[test]
 fn features_on_real_events_match_an_independent_computation() {
-    let mut registry = Registry::new();
-    cf_example_analysis::register(&mut registry).unwrap();
+    let registry = registry();
     let dataset = DatasetInfo {
         name: "tt".into(),
         is_mc: true,
