@@ -12,26 +12,39 @@
 //!   factors the task computes from the selection statistics.
 //! - [`PileupWeight`]: `pu_weight` and its `pu_up`/`pu_down` variations from a correctionlib
 //!   pileup file, loaded in `setup` from the config's external file `pu_sf`.
+//! - [`LeptonWeight`]: `muon_weight` ([`muon_weight`], the MUO ID factors of the external file
+//!   `muon_sf`, shifts `muon_sf_up`/`muon_sf_down`) and `electron_weight` ([`electron_weight`],
+//!   the EGM ID factors of `electron_sf`, shifts `electron_sf_up`/`electron_sf_down`): per
+//!   event the product over the objects, with `_up`/`_down` columns; objects outside the
+//!   correction's bins count as 1. [`MuonSf`] and [`ElectronSf`] choose another correction.
 #![deny(missing_docs)]
 
 mod categories;
+mod error;
 mod features;
 mod jec;
 mod jer;
+mod lepton_sf;
 mod normalization;
 mod pileup;
 
 pub use categories::{category_ids, LeafCategory};
 pub use cf_selectors::BTAG_WORKING_POINT;
+pub use error::Error;
 pub use features::features;
 pub use jec::{Jec, JecVersion, JERC_FILE};
 pub use jer::{gaussian, jets, Jer, JerVersion};
+pub use lepton_sf::{
+    electron_weight, muon_weight, ElectronSf, LeptonWeight, MuonSf, ELECTRON_SF_FILE, MUON_SF_FILE,
+};
 pub use normalization::{normalization_factor, normalization_weight, process_id};
 pub use pileup::{PileupWeight, PILEUP_FILE};
 
 /// Adds the standard producers to a registry.
 pub fn register(registry: &mut cf_analysis::Registry) -> cf_analysis::Result<()> {
     registry.register(features)?;
+    registry.register(muon_weight)?;
+    registry.register(electron_weight)?;
     registry.register(PileupWeight::new)?;
     registry.register(|| Jec::new(JecVersion::default()))?;
     registry.register(|| Jer::new(JerVersion::default()))?;

@@ -470,3 +470,234 @@ fn normalization_weights_scale_generator_weights_by_process() {
     let err = run_with(5000).err().unwrap().to_string();
     assert!(err.contains("process id 5000"), "{err}");
 }
+
+fn f32_lists(events: &Events, route: &str, i: usize) -> Vec<f32> {
+    column(events, route)
+        .as_list::<i32>()
+        .value(i)
+        .as_primitive::<Float32Type>()
+        .values()
+        .to_vec()
+}
+
+/// Runs a lepton weight and checks its three columns against a point evaluation per object,
+/// where `inputs(pt, eta, delta_eta_sc, variation)` gives the correction's inputs, or `None`
+/// for an object outside the correction's bins. Returns (objects inside, objects outside).
+fn check_lepton_weight(
+    name: &str,
+    collection: &str,
+    sf_file: (&str, &str),
+    correction: &str,
+    variations: [&'static str; 3],
+    inputs: impl Fn(f32, f32, f32, &'static str) -> Option<Vec<Value<'static>>>,
+) -> (usize, usize) {
+    let file = data(sf_file.1);
+    let mut weight = tree(name, &mc());
+    assert_eq!(
+        weight.shifts().into_iter().collect::<Vec<_>>(),
+        [
+            format!("{}_sf_down", collection.to_lowercase()),
+            format!("{}_sf_up", collection.to_lowercase())
+        ]
+    );
+    let err = weight.setup(&BTreeMap::new()).unwrap_err().to_string();
+    assert!(err.contains(&format!("`{}`", sf_file.0)), "{err}");
+    weight
+        .setup(&BTreeMap::from([(sf_file.0.to_string(), file.clone())]))
+        .unwrap();
+    let events = run(&weight, "nanoaod/nano_tt_v12.root");
+
+    let reference = CorrectionSet::from_file(&file).unwrap();
+    let sf = reference.correction(correction).unwrap();
+    let (mut inside, mut outside) = (0, 0);
+    let mut varied = 0;
+    let columns = [
+        name.to_string(),
+        format!("{name}_up"),
+        format!("{name}_down"),
+    ];
+    let weights: Vec<_> = columns.iter().map(|c| column(&events, c)).collect();
+    for i in 0..events.num_events() {
+        let pt = f32_lists(&events, &format!("{collection}.pt"), i);
+        let eta = f32_lists(&events, &format!("{collection}.eta"), i);
+        let delta = if collection == "Electron" {
+            f32_lists(&events, "Electron.deltaEtaSC", i)
+        } else {
+            vec![0.0; pt.len()]
+        };
+        let mut expected = [1.0f64; 3];
+        for k in 0..pt.len() {
+            for (v, variation) in variations.into_iter().enumerate() {
+                if let Some(values) = inputs(pt[k], eta[k], delta[k], variation) {
+                    expected[v] *= sf.evaluate(&values).unwrap();
+                    inside += usize::from(v == 0);
+                } else {
+                    outside += usize::from(v == 0);
+                }
+            }
+        }
+        let found: Vec<f64> = weights
+            .iter()
+            .map(|w| w.as_primitive::<Float64Type>().value(i))
+            .collect();
+        assert_eq!(found, expected, "{name}, event {i}");
+        assert!(
+            found[2] <= found[0] && found[0] <= found[1],
+            "event {i}: {found:?}"
+        );
+        varied += usize::from(found[2] < found[1]);
+    }
+    assert!(
+        varied > 0,
+        "the up and down weights differ where there are {collection}s"
+    );
+
+    let data_set = DatasetInfo {
+        name: "data".into(),
+        is_mc: false,
+    };
+    assert_eq!(
+        tree(name, &data_set).name(),
+        None,
+        "{name} is for simulation only"
+    );
+    (inside, outside)
+}
+
+#[test]
+fn muon_weights_multiply_the_factors_of_muons_inside_the_bins() {
+    // MUO 2018 UL Z-based tight ID: |eta| < 2.4, pt >= 15 GeV; outside, a factor of 1.
+    let (inside, outside) = check_lepton_weight(
+        "muon_weight",
+        "Muon",
+        ("muon_sf", "corrections/MUO_2018_UL_muon_Z.json"),
+        "NUM_TightID_DEN_TrackerMuons",
+        ["sf", "systup", "systdown"],
+        |pt, eta, _, variation| {
+            let (pt, abseta) = (f64::from(pt), f64::from(eta).abs());
+            (pt >= 15.0 && abseta < 2.4).then(|| {
+                vec![
+                    Value::Str("2018_UL"),
+                    Value::Real(abseta),
+                    Value::Real(pt),
+                    Value::Str(variation),
+                ]
+            })
+        },
+    );
+    // nano_tt_v12 has 210 muons, 100 of them below 15 GeV and one at |eta| >= 2.4 (uproot).
+    assert_eq!((inside, outside), (109, 101));
+}
+
+#[test]
+fn electron_weights_use_the_supercluster_eta() {
+    // EGM 2018 UL tight ID: pt >= 10 GeV, any supercluster eta; below, a factor of 1.
+    let (inside, outside) = check_lepton_weight(
+        "electron_weight",
+        "Electron",
+        ("electron_sf", "corrections/EGM_2018_UL_electron.json"),
+        "UL-Electron-ID-SF",
+        ["sf", "sfup", "sfdown"],
+        |pt, eta, delta, variation| {
+            let sc_eta = f64::from(eta) + f64::from(delta);
+            (pt >= 10.0).then(|| {
+                vec![
+                    Value::Str("2018"),
+                    Value::Str(variation),
+                    Value::Str("Tight"),
+                    Value::Real(sc_eta),
+                    Value::Real(f64::from(pt)),
+                ]
+            })
+        },
+    );
+    // nano_tt_v12 has 310 electrons, 107 of them below 10 GeV (uproot).
+    assert_eq!((inside, outside), (203, 107));
+}
+
+#[test]
+fn a_lepton_weight_with_a_wrong_correction_or_key_fails_in_setup() {
+    use cf_producers::{ElectronSf, LeptonWeight, MuonSf};
+
+    fn setup(
+        function: impl Fn() -> LeptonWeight + Send + Sync + 'static,
+        file_name: &str,
+        file: &str,
+    ) -> String {
+        let mut registry = Registry::new();
+        registry.register(function).unwrap();
+        let name = registry.names(None)[0].to_string();
+        let mut tree = FunctionTree::build(&registry, &name, Kind::Producer, &mc()).unwrap();
+        tree.setup(&BTreeMap::from([(file_name.to_string(), data(file))]))
+            .unwrap_err()
+            .to_string()
+    }
+    let muons = "corrections/MUO_2018_UL_muon_Z.json";
+    let electrons = "corrections/EGM_2018_UL_electron.json";
+
+    let err = setup(
+        || {
+            LeptonWeight::muon(MuonSf {
+                correction: "NUM_TightID_DEN_TrackerMuon".into(),
+                ..MuonSf::default()
+            })
+        },
+        "muon_sf",
+        muons,
+    );
+    assert!(
+        err.contains("muon_weight")
+            && err.contains("MUO_2018_UL_muon_Z.json")
+            && err.contains("no correction named 'NUM_TightID_DEN_TrackerMuon'"),
+        "{err}"
+    );
+
+    let err = setup(
+        || {
+            LeptonWeight::muon(MuonSf {
+                year: "2017_UL".into(),
+                ..MuonSf::default()
+            })
+        },
+        "muon_sf",
+        muons,
+    );
+    assert!(
+        err.contains("no `2017_UL` for input `year` (it has: 2018_UL)"),
+        "{err}"
+    );
+
+    let err = setup(
+        || {
+            LeptonWeight::electron(ElectronSf {
+                working_point: "tight".into(),
+                ..ElectronSf::default()
+            })
+        },
+        "electron_sf",
+        electrons,
+    );
+    assert!(
+        err.contains("EGM_2018_UL_electron.json")
+            && err.contains("no `tight` for input `WorkingPoint`")
+            && err.contains("Tight"),
+        "{err}"
+    );
+
+    // The pileup file's correction takes other inputs than a muon scale factor.
+    let err = setup(
+        || {
+            LeptonWeight::muon(MuonSf {
+                correction: "Collisions18_UltraLegacy_goldenJSON".into(),
+                ..MuonSf::default()
+            })
+        },
+        "muon_sf",
+        "corrections/LUM_2018_UL_puWeights.json",
+    );
+    assert!(
+        err.contains("takes inputs (NumTrueInteractions: real, weights: string)")
+            && err.contains("fills (year: string, abseta: real, pt: real, ValType: string)"),
+        "{err}"
+    );
+}
