@@ -1,8 +1,8 @@
-//! The error type of the lepton scale-factor producers.
+//! The error type of the lepton scale-factor producers and the lepton features.
 
 use std::path::PathBuf;
 
-/// Errors of cf-producers' lepton scale-factor producers. The function's name is added by cf-analysis,
+/// Errors of cf-producers' lepton functions. The function's name is added by cf-analysis,
 /// which reports every error as "function `name` failed: …".
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,8 @@
 //!
 //! - [`features`]: `ht`, `n_jet`, `jet1_pt` (null without jets) and `n_btag` (at
 //!   [`BTAG_WORKING_POINT`], the one threshold cf-selectors' selection and categorizers use)
-//!   from the jets.
+//!   from the jets; [`lepton_features`]: `n_lep` and the leading lepton's `lep1_pt`,
+//!   `lep1_eta`, `lep1_phi` (null without leptons) from electrons and muons.
 //! - [`Jec`]: the `jec` calibrator, jet energy corrections and their `jec_up`/`jec_down`
 //!   variations from a JERC correctionlib file (`jet_jerc`); [`Jer`], the `jer` smearing with
 //!   `jer_up`/`jer_down`; [`jets`], both in order.
@@ -31,7 +32,7 @@ mod pileup;
 pub use categories::{category_ids, LeafCategory};
 pub use cf_selectors::BTAG_WORKING_POINT;
 pub use error::Error;
-pub use features::features;
+pub use features::{features, lepton_features};
 pub use jec::{Jec, JecVersion, JERC_FILE};
 pub use jer::{gaussian, jets, Jer, JerVersion};
 pub use lepton_sf::{
@@ -43,6 +44,7 @@ pub use pileup::{PileupWeight, PILEUP_FILE};
 /// Adds the standard producers to a registry.
 pub fn register(registry: &mut cf_analysis::Registry) -> cf_analysis::Result<()> {
     registry.register(features)?;
+    registry.register(lepton_features)?;
     registry.register(muon_weight)?;
     registry.register(electron_weight)?;
     registry.register(PileupWeight::new)?;

@@ -701,3 +701,51 @@ fn a_lepton_weight_with_a_wrong_correction_or_key_fails_in_setup() {
         "{err}"
     );
 }
+
+#[test]
+fn lepton_features_take_the_highest_pt_lepton_of_both_flavours() {
+    let events = run(&tree("lepton_features", &mc()), "nanoaod/nano_tt_v12.root");
+    let (n_lep, pt) = (column(&events, "n_lep"), column(&events, "lep1_pt"));
+    let (eta, phi) = (column(&events, "lep1_eta"), column(&events, "lep1_phi"));
+    let (mut with, mut without, mut muon_leads) = (0, 0, 0);
+    for i in 0..events.num_events() {
+        let mut leptons: Vec<(f32, f32, f32, bool)> = Vec::new();
+        for (collection, is_muon) in [("Electron", false), ("Muon", true)] {
+            let pts = f32_lists(&events, &format!("{collection}.pt"), i);
+            let etas = f32_lists(&events, &format!("{collection}.eta"), i);
+            let phis = f32_lists(&events, &format!("{collection}.phi"), i);
+            for k in 0..pts.len() {
+                leptons.push((pts[k], etas[k], phis[k], is_muon));
+            }
+        }
+        assert_eq!(
+            n_lep.as_primitive::<Int32Type>().value(i) as usize,
+            leptons.len()
+        );
+        // Stable sort: among equal pts the electron, listed first, stays first.
+        leptons.sort_by(|a, b| b.0.total_cmp(&a.0));
+        match leptons.first() {
+            None => {
+                without += 1;
+                assert!(
+                    pt.is_null(i) && eta.is_null(i) && phi.is_null(i),
+                    "event {i}"
+                );
+            }
+            Some(&(p, e, f, is_muon)) => {
+                with += 1;
+                muon_leads += usize::from(is_muon);
+                let found = [&pt, &eta, &phi].map(|c| c.as_primitive::<Float32Type>().value(i));
+                assert_eq!(found, [p, e, f], "event {i}");
+            }
+        }
+    }
+    assert!(
+        with > 0 && without > 0,
+        "{with} events with leptons, {without} without"
+    );
+    assert!(
+        muon_leads > 0 && muon_leads < with,
+        "both flavours lead somewhere"
+    );
+}

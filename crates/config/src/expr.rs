@@ -68,7 +68,7 @@ impl Func {
             .map_or("?", |(n, _)| n)
     }
 
-    fn arity_ok(self, n: usize) -> bool {
+    pub(crate) fn arity_ok(self, n: usize) -> bool {
         match self {
             Func::Min | Func::Max => n >= 2,
             _ => n == 1,

@@ -7,6 +7,10 @@
 //! combinations), the luminosity, external files, task defaults, keep-columns rules, event
 //! weights and free `aux` data. `configs/README.md` in the repository describes the format.
 //!
+//! [`Expr::evaluate`] and [`Variable::evaluate`] compute a variable over a batch of
+//! [`cf_columns::Events`]: one value per event or a list per event ([`Values`]), broadcast the
+//! way awkward does, nulls kept (or replaced by the variable's `null_value`).
+//!
 //! [`Analysis::load`] reads the file and the files it includes, merges each config with the one
 //! it `extends`, builds the typed model and checks it: unknown keys, wrong types, unique names
 //! and ids, references that must resolve (dataset → process, children, defaults, shifts of
@@ -55,6 +59,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod eval;
 mod expr;
 mod load;
 mod model;
@@ -62,6 +67,7 @@ mod suggest;
 mod yaml;
 
 pub use error::{ConfigErrors, Error, Location, Result, MAX_ERRORS};
+pub use eval::{EvalError, Values};
 pub use expr::{BinOp, Expr, ExprError, Func};
 pub use model::{
     Analysis, Binning, Category, Color, Config, CrossSection, Dataset, DatasetKind, Defaults,
