@@ -5,7 +5,8 @@
 //! their files), the systematic [`Shift`]s (with column aliases), the [`Variable`]s to
 //! histogram (an [`Expr`] of routes and a [`Binning`]), the [`Category`]s (with generated
 //! combinations), the luminosity, external files, task defaults, keep-columns rules, event
-//! weights and free `aux` data. `configs/README.md` in the repository describes the format.
+//! weights, the [`InferenceModel`]s for CMS combine (channels, processes, systematics) and free
+//! `aux` data. `configs/README.md` in the repository describes the format.
 //!
 //! [`Expr::evaluate`] and [`Variable::evaluate`] compute a variable over a batch of
 //! [`cf_columns::Events`]: one value per event or a list per event ([`Values`]), broadcast the
@@ -14,8 +15,8 @@
 //! [`Analysis::load`] reads the file and the files it includes, merges each config with the one
 //! it `extends`, builds the typed model and checks it: unknown keys, wrong types, unique names
 //! and ids, references that must resolve (dataset → process, children, defaults, shifts of
-//! event weights), routes, expressions, binnings and file globs. It reports every problem found
-//! (up to [`MAX_ERRORS`]) as one [`ConfigErrors`], each line reading
+//! event weights, inference models), routes, expressions, binnings and file globs. It reports
+//! every problem found (up to [`MAX_ERRORS`]) as one [`ConfigErrors`], each line reading
 //! `file:line:col: message (did you mean …?)`.
 //!
 //! # Example
@@ -70,8 +71,9 @@ pub use error::{ConfigErrors, Error, Location, Result, MAX_ERRORS};
 pub use eval::{EvalError, Values};
 pub use expr::{BinOp, Expr, ExprError, Func};
 pub use model::{
-    Analysis, Binning, Category, Color, Config, CrossSection, Dataset, DatasetKind, Defaults,
-    Direction, EventWeight, FileRef, Luminosity, Process, Shift, ShiftSource, ShiftType, Variable,
+    Analysis, Binning, Category, Channel, Color, Config, CrossSection, Dataset, DatasetKind,
+    Defaults, Direction, EventWeight, FileRef, InferenceModel, InferenceProcess, LnNEffect,
+    Luminosity, Process, Shift, ShiftSource, ShiftType, Systematic, SystematicKind, Variable,
 };
 
 impl Analysis {

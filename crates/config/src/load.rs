@@ -13,6 +13,8 @@ use crate::model::*;
 use crate::suggest::suggest;
 use crate::yaml::{self, Kind, Node};
 
+mod inference;
+
 const ANALYSIS_KEYS: &[&str] = &["analysis", "include", "configs", "aux"];
 const INCLUDE_KEYS: &[&str] = &["include", "configs"];
 const CONFIG_KEYS: &[&str] = &[
@@ -32,6 +34,7 @@ const CONFIG_KEYS: &[&str] = &[
     "defaults",
     "keep_columns",
     "event_weights",
+    "inference_models",
     "aux",
 ];
 const PROCESS_KEYS: &[&str] = &[
@@ -766,6 +769,22 @@ fn build_config(ctx: &mut Ctx, node: &Node) -> Option<Config> {
         }
     }
 
+    let dataset_names = declared(node.get("datasets"), "name");
+    let dataset_names: Vec<&str> = dataset_names.iter().map(String::as_str).collect();
+    let inference_models = inference::build_models(
+        ctx,
+        node.get("inference_models"),
+        &inference::Known {
+            categories: &category_names,
+            variables: &variable_names,
+            process_names: &process_names,
+            processes: &processes,
+            dataset_names: &dataset_names,
+            datasets: &datasets,
+            shift_sources: &source_names,
+        },
+    );
+
     Some(Config {
         name: name?,
         id: id?,
@@ -787,6 +806,7 @@ fn build_config(ctx: &mut Ctx, node: &Node) -> Option<Config> {
         defaults,
         keep_columns,
         event_weights,
+        inference_models,
         aux: node.get("aux").map(Node::to_json).unwrap_or_default(),
     })
 }

@@ -64,6 +64,7 @@ pub struct Config {
     pub(crate) defaults: Defaults,
     pub(crate) keep_columns: BTreeMap<String, ColumnSet>,
     pub(crate) event_weights: Vec<EventWeight>,
+    pub(crate) inference_models: Vec<InferenceModel>,
     pub(crate) aux: serde_json::Value,
 }
 
@@ -231,6 +232,16 @@ impl Config {
     pub fn event_weights(&self) -> &[EventWeight] {
         &self.event_weights
     }
+
+    /// The statistical models for CMS combine, in file order.
+    pub fn inference_models(&self) -> &[InferenceModel] {
+        &self.inference_models
+    }
+
+    by_name!(
+        /// The inference model called `name`.
+        inference_model, inference_models, InferenceModel
+    );
 
     /// Free auxiliary data.
     pub fn aux(&self) -> &serde_json::Value {
@@ -554,4 +565,127 @@ pub struct EventWeight {
     pub column: Route,
     /// Shift sources (declared in `shifts`) whose up/down shifts change this weight.
     pub shifts: Vec<String>,
+}
+
+/// A statistical model for CMS combine: which histograms form the datacard bins, how config
+/// processes group into combine processes, and the systematic uncertainties on them.
+///
+/// Every name it holds refers to something of its config that exists (checked at load).
+#[non_exhaustive]
+#[derive(Clone, Debug)]
+pub struct InferenceModel {
+    /// Unique name among the config's inference models.
+    pub name: String,
+    /// The datacard bins, one per channel.
+    pub channels: Vec<Channel>,
+    /// The combine processes.
+    pub processes: Vec<InferenceProcess>,
+    /// The nuisance parameters.
+    pub systematics: Vec<Systematic>,
+    /// Threshold of combine's `autoMCStats` (bin-by-bin MC statistical uncertainties), if used.
+    pub auto_mc_stats: Option<f64>,
+    /// Where it is defined.
+    pub at: Location,
+}
+
+impl InferenceModel {
+    by_name!(
+        /// The channel called `name`.
+        channel, channels, Channel
+    );
+
+    by_name!(
+        /// The combine process called `name`.
+        process, processes, InferenceProcess
+    );
+
+    by_name!(
+        /// The systematic called `name`.
+        systematic, systematics, Systematic
+    );
+
+    /// The signal processes (at least one; combine numbers them 0, -1, …).
+    pub fn signal_processes(&self) -> Vec<&InferenceProcess> {
+        self.processes.iter().filter(|p| p.signal).collect()
+    }
+}
+
+/// One datacard bin: the histogram of a variable in a category.
+#[non_exhaustive]
+#[derive(Clone, Debug)]
+pub struct Channel {
+    /// The bin name in the datacard (unique in the model).
+    pub name: String,
+    /// The config category whose events fill it (declared or generated).
+    pub category: String,
+    /// The config variable histogrammed.
+    pub variable: String,
+    /// Data datasets whose sum is `data_obs`. Empty: `data_obs` is the sum of all
+    /// processes' expectations (an Asimov data set).
+    pub data_datasets: Vec<String>,
+    /// Where it is defined.
+    pub at: Location,
+}
+
+impl Channel {
+    /// True when `data_obs` is the expectation rather than recorded data.
+    pub fn is_asimov(&self) -> bool {
+        self.data_datasets.is_empty()
+    }
+}
+
+/// A combine process: the sum of some config processes (each with its children).
+#[non_exhaustive]
+#[derive(Clone, Debug)]
+pub struct InferenceProcess {
+    /// The process name in the datacard (unique in the model).
+    pub name: String,
+    /// The config processes summed into it (simulated, not data); children are included.
+    pub processes: Vec<String>,
+    /// True for a signal process (scaled by the signal strength).
+    pub signal: bool,
+    /// Where it is defined.
+    pub at: Location,
+}
+
+/// A nuisance parameter of the model.
+#[non_exhaustive]
+#[derive(Clone, Debug)]
+pub struct Systematic {
+    /// The nuisance name in the datacard (unique in the model).
+    pub name: String,
+    /// How it acts: a log-normal rate or a shape from a shift source.
+    pub kind: SystematicKind,
+    /// The combine processes it affects (all of the model's when not written).
+    pub processes: Vec<String>,
+    /// Where it is defined.
+    pub at: Location,
+}
+
+/// How a systematic acts on the processes it affects.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SystematicKind {
+    /// A log-normal rate uncertainty (`lnN`).
+    LnN(LnNEffect),
+    /// A shape uncertainty whose up/down templates come from the shifts
+    /// `<shift_source>_up` and `<shift_source>_down`.
+    Shape {
+        /// The config shift source.
+        shift_source: String,
+    },
+}
+
+/// The size of an `lnN` uncertainty, as combine's κ (1.014 is 1.4 %).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LnNEffect {
+    /// The same κ up and down (`value: 1.014`).
+    Symmetric(f64),
+    /// κ for the down and up variations (`value: {up: 1.02, down: 0.98}`); a datacard writes
+    /// `down/up`.
+    Asymmetric {
+        /// κ of the down variation.
+        down: f64,
+        /// κ of the up variation.
+        up: f64,
+    },
 }

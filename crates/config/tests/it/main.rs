@@ -1,8 +1,9 @@
 //! Integration tests of cf-config: the shipped example, `extends`, every error kind with its
 //! place, category combinations, expressions (parsed and evaluated over
-//! NanoAOD) and shift aliases.
+//! NanoAOD), shift aliases and inference models.
 
 mod errors;
 mod eval;
 mod example;
 mod expressions;
+mod inference;
