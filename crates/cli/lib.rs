@@ -116,6 +116,8 @@ pub fn main_with(extend: impl FnOnce(&mut Setup) -> anyhow::Result<()>) -> ExitC
     init_logging(&log_level);
     let result = Setup::standard().and_then(|mut setup| {
         extend(&mut setup)?;
+        // The pipeline's tasks run the functions of this binary, the analysis's included.
+        cf_tasks::register(&mut setup.tasks, setup.functions.clone())?;
         dispatch(cli.command, setup)
     });
     match result {
@@ -141,6 +143,7 @@ fn init_logging(level: &str) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
 }
