@@ -125,7 +125,12 @@ impl Analysis {
 
     /// The shift directories a task family wrote for `dataset`.
     fn shifts_of(&self, family: &str, dataset: &str) -> Vec<String> {
-        let dir = self.store().join("pipeline_test").join(family).join("run3").join(dataset);
+        let dir = self
+            .store()
+            .join("pipeline_test")
+            .join(family)
+            .join("run3")
+            .join(dataset);
         let mut names: Vec<String> = std::fs::read_dir(&dir)
             .map(|entries| {
                 entries
@@ -181,7 +186,10 @@ fn find(dir: &Path, name: &str) -> PathBuf {
 
 fn reference(kind: &str, json: &Path) {
     let out = Command::new("python3")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pipeline_reference.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/pipeline_reference.py"
+        ))
         .arg(format!("{DATA}/nanoaod/nano_tt_v12.root"))
         .arg(format!("{DATA}/corrections/jet_jerc_Summer22_V3.json.gz"))
         .arg(format!("{DATA}/corrections/LUM_2018_UL_puWeights.json"))
@@ -214,7 +222,11 @@ fn histograms_agree_with_an_independent_computation_and_shifts_reuse_nominal() {
     // (selection, reduction, merge, two producers, histograms), nothing before it, and the
     // normalization keeps the nominal statistics (all generated events, whatever the shift).
     assert_eq!(ran(&jec), 6, "{jec}");
-    assert_eq!(a.files_of("CalibrateEvents"), calibrated, "calibration was redone");
+    assert_eq!(
+        a.files_of("CalibrateEvents"),
+        calibrated,
+        "calibration was redone"
+    );
     assert_eq!(a.shifts_of("CalibrateEvents", "tt"), ["nominal"]);
     assert_eq!(a.shifts_of("SelectEvents", "tt"), ["jec_up", "nominal"]);
     assert_eq!(a.shifts_of("ProduceColumns", "tt"), ["jec_up", "nominal"]);
@@ -224,7 +236,10 @@ fn histograms_agree_with_an_independent_computation_and_shifts_reuse_nominal() {
     assert_eq!(ran(&pu), 1, "{pu}");
     assert_eq!(a.shifts_of("ReduceEvents", "tt"), ["jec_up", "nominal"]);
     // Nothing implements btag: its histograms are the nominal ones.
-    assert_eq!(ran(&a.ok(&["CreateHistograms", "--dataset", "tt", "--shift", "btag_up"])), 0);
+    assert_eq!(
+        ran(&a.ok(&["CreateHistograms", "--dataset", "tt", "--shift", "btag_up"])),
+        0
+    );
     assert!(a
         .files_of("CreateHistograms")
         .iter()
@@ -236,8 +251,18 @@ fn histograms_agree_with_an_independent_computation_and_shifts_reuse_nominal() {
     reference("mc", &find(&shifted.join("run3/tt"), "shifted.json"));
 
     // Data: nominal only, whatever the shift asked for, and no weights.
-    let data = a.ok(&["CreateHistograms", "--dataset", "data_tt", "--shift", "jec_up"]);
-    assert_eq!(a.shifts_of("CreateHistograms", "data_tt"), ["nominal"], "{data}");
+    let data = a.ok(&[
+        "CreateHistograms",
+        "--dataset",
+        "data_tt",
+        "--shift",
+        "jec_up",
+    ]);
+    assert_eq!(
+        a.shifts_of("CreateHistograms", "data_tt"),
+        ["nominal"],
+        "{data}"
+    );
     a.ok(&["MergeShiftedHistograms", "--dataset", "data_tt"]);
     reference("data", &find(&shifted.join("run3/data_tt"), "shifted.json"));
 }
@@ -246,7 +271,10 @@ fn histograms_agree_with_an_independent_computation_and_shifts_reuse_nominal() {
 fn summaries_cutflow_yields_and_datacards() {
     let a = Analysis::new(KEEP);
     a.ok(&["CreateCutflowHistograms", "--dataset", "tt"]);
-    let cutflow = find(&a.store().join("pipeline_test/CreateCutflowHistograms"), "cutflow.json");
+    let cutflow = find(
+        &a.store().join("pipeline_test/CreateCutflowHistograms"),
+        "cutflow.json",
+    );
     let value: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(cutflow).unwrap()).unwrap();
     let steps = &value["cutflow"]["axes"][0]["categories"];
@@ -256,7 +284,10 @@ fn summaries_cutflow_yields_and_datacards() {
         "{value}"
     );
     a.ok(&["MergeSelectionStats", "--dataset", "tt"]);
-    let stats = find(&a.store().join("pipeline_test/MergeSelectionStats"), "stats.json");
+    let stats = find(
+        &a.store().join("pipeline_test/MergeSelectionStats"),
+        "stats.json",
+    );
     let stats: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(stats).unwrap()).unwrap();
     assert_eq!(stats["num_events"], 200);
@@ -270,14 +301,31 @@ fn summaries_cutflow_yields_and_datacards() {
         (a - b).abs() <= 1e-9 * b.abs()
     };
     assert!(close(&values[0][0], &stats["sum_mc_weight"]), "{value}");
-    assert!(close(&values[4][0], &stats["sum_mc_weight_selected"]), "{value}");
+    assert!(
+        close(&values[4][0], &stats["sum_mc_weight_selected"]),
+        "{value}"
+    );
 
-    a.ok(&["CreateYieldTable", "--datasets", "tt,data_tt", "--categories", "incl,mu"]);
-    let table = std::fs::read_to_string(find(&a.store().join("pipeline_test/CreateYieldTable"), "yields.txt")).unwrap();
+    a.ok(&[
+        "CreateYieldTable",
+        "--datasets",
+        "tt,data_tt",
+        "--categories",
+        "incl,mu",
+    ]);
+    let table = std::fs::read_to_string(find(
+        &a.store().join("pipeline_test/CreateYieldTable"),
+        "yields.txt",
+    ))
+    .unwrap();
     let data_row = table.lines().find(|l| l.starts_with("data")).expect(&table);
     // The data row counts events: as many as the data selection kept.
     a.ok(&["MergeSelectionStats", "--dataset", "data_tt"]);
-    let data_stats = find(&a.store().join("pipeline_test/MergeSelectionStats/run3/data_tt"), "stats.json");
+    let data_stats = find(
+        &a.store()
+            .join("pipeline_test/MergeSelectionStats/run3/data_tt"),
+        "stats.json",
+    );
     let data_stats: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(data_stats).unwrap()).unwrap();
     let data_selected = data_stats["num_events_selected"].as_u64().unwrap();
@@ -287,12 +335,28 @@ fn summaries_cutflow_yields_and_datacards() {
     a.ok(&["CreateDatacards"]);
     let cards = a.store().join("pipeline_test/CreateDatacards");
     let card = std::fs::read_to_string(find(&cards, "datacard_mu.txt")).unwrap();
-    for expected in ["bin", "observation", "lumi", "lnN", "CMS_scale_j", "shape", "autoMCStats"] {
+    for expected in [
+        "bin",
+        "observation",
+        "lumi",
+        "lnN",
+        "CMS_scale_j",
+        "shape",
+        "autoMCStats",
+    ] {
         assert!(card.contains(expected), "`{expected}` missing from\n{card}");
     }
     // data_obs in mu is the data events of the mu category; e has no data: Asimov.
-    let observation = card.lines().find(|l| l.starts_with("observation")).expect(&card);
-    let observed: f64 = observation.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let observation = card
+        .lines()
+        .find(|l| l.starts_with("observation"))
+        .expect(&card);
+    let observed: f64 = observation
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(observed > 0.0 && observed <= selected as f64, "{card}");
     assert!(find(&cards, "shapes_e.root").metadata().unwrap().len() > 0);
 }
@@ -300,7 +364,9 @@ fn summaries_cutflow_yields_and_datacards() {
 #[test]
 fn a_broken_chain_is_refused_before_anything_runs() {
     // The reduction drops Pileup.nTrueInt, which pu_weight needs after it.
-    let a = Analysis::new(r#""{run,luminosityBlock,event,genWeight}", "Jet.{pt,eta,phi,mass,btagDeepFlavB}", "{Electron,Muon}.{pt,eta,phi}""#);
+    let a = Analysis::new(
+        r#""{run,luminosityBlock,event,genWeight}", "Jet.{pt,eta,phi,mass,btagDeepFlavB}", "{Electron,Muon}.{pt,eta,phi}""#,
+    );
     let out = a.cf(&["CreateHistograms", "--dataset", "tt"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
@@ -312,11 +378,38 @@ fn a_broken_chain_is_refused_before_anything_runs() {
 fn bad_parameters_name_the_parameter_and_suggest() {
     let a = Analysis::new(KEEP);
     for (args, expected) in [
-        (vec!["CreateHistograms", "--dataset", "ttbar"], "--dataset `ttbar`: no such dataset"),
-        (vec!["CreateHistograms", "--dataset", "tt", "--shift", "jec_upp"], "did you mean `jec_up`?"),
-        (vec!["CreateHistograms", "--dataset", "tt", "--producers", "featurs"], "did you mean `features`?"),
-        (vec!["CreateHistograms", "--dataset", "tt", "--variables", "ht,jet2_pt"], "no such variable"),
-        (vec!["SelectEvents", "--dataset", "tt", "--config", "run2"], "--config `run2`: no such config"),
+        (
+            vec!["CreateHistograms", "--dataset", "ttbar"],
+            "--dataset `ttbar`: no such dataset",
+        ),
+        (
+            vec!["CreateHistograms", "--dataset", "tt", "--shift", "jec_upp"],
+            "did you mean `jec_up`?",
+        ),
+        (
+            vec![
+                "CreateHistograms",
+                "--dataset",
+                "tt",
+                "--producers",
+                "featurs",
+            ],
+            "did you mean `features`?",
+        ),
+        (
+            vec![
+                "CreateHistograms",
+                "--dataset",
+                "tt",
+                "--variables",
+                "ht,jet2_pt",
+            ],
+            "no such variable",
+        ),
+        (
+            vec!["SelectEvents", "--dataset", "tt", "--config", "run2"],
+            "--config `run2`: no such config",
+        ),
     ] {
         let out = a.cf(&args);
         let err = String::from_utf8_lossy(&out.stderr);
@@ -328,7 +421,8 @@ fn bad_parameters_name_the_parameter_and_suggest() {
 }
 
 fn uhi_values(path: &Path, name: &str) -> Vec<f64> {
-    let value: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     fn flatten(v: &serde_json::Value, out: &mut Vec<f64>) {
         match v {
             serde_json::Value::Array(items) => items.iter().for_each(|i| flatten(i, out)),
@@ -343,10 +437,32 @@ fn uhi_values(path: &Path, name: &str) -> Vec<f64> {
 #[test]
 fn files_merge_by_size_and_give_the_same_histograms() {
     let a = Analysis::new(KEEP);
-    a.ok(&["MergeHistograms", "--dataset", "tt_twice", "--calibrators", "none"]);
-    a.ok(&["MergeHistograms", "--dataset", "tt_twice", "--calibrators", "none", "--merged-size", "200"]);
-    let merged = a.store().join("pipeline_test/MergeReducedEvents/run3/tt_twice/nominal/calib__none/sel__agc");
-    assert_eq!(a.files_of("SelectEvents").iter().filter(|(p, _)| p.to_string_lossy().contains("results_")).count(), 2);
+    a.ok(&[
+        "MergeHistograms",
+        "--dataset",
+        "tt_twice",
+        "--calibrators",
+        "none",
+    ]);
+    a.ok(&[
+        "MergeHistograms",
+        "--dataset",
+        "tt_twice",
+        "--calibrators",
+        "none",
+        "--merged-size",
+        "200",
+    ]);
+    let merged = a
+        .store()
+        .join("pipeline_test/MergeReducedEvents/run3/tt_twice/nominal/calib__none/sel__agc");
+    assert_eq!(
+        a.files_of("SelectEvents")
+            .iter()
+            .filter(|(p, _)| p.to_string_lossy().contains("results_"))
+            .count(),
+        2
+    );
     // Two input files of 200 events: one merged file by default, two at 200 events each.
     let count = |dir: &Path| {
         let mut files = Vec::new();
@@ -362,7 +478,10 @@ fn files_merge_by_size_and_give_the_same_histograms() {
         assert_eq!(one.len(), two.len());
         assert!(one.iter().sum::<f64>() > 0.0);
         for (x, y) in one.iter().zip(&two) {
-            assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{variable}: {one:?} vs {two:?}");
+            assert!(
+                (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+                "{variable}: {one:?} vs {two:?}"
+            );
         }
     }
 }
@@ -370,13 +489,31 @@ fn files_merge_by_size_and_give_the_same_histograms() {
 #[test]
 fn an_empty_file_gives_empty_histograms_and_a_malformed_one_a_clear_error() {
     let a = Analysis::new(KEEP);
-    a.ok(&["MergeHistograms", "--dataset", "empty", "--calibrators", "none"]);
-    let json = find(&a.store().join("pipeline_test/MergeHistograms/run3/empty"), "hist.json");
+    a.ok(&[
+        "MergeHistograms",
+        "--dataset",
+        "empty",
+        "--calibrators",
+        "none",
+    ]);
+    let json = find(
+        &a.store().join("pipeline_test/MergeHistograms/run3/empty"),
+        "hist.json",
+    );
     assert_eq!(uhi_values(&json, "ht").iter().sum::<f64>(), 0.0);
 
-    let out = a.cf(&["MergeHistograms", "--dataset", "malformed", "--calibrators", "none"]);
+    let out = a.cf(&[
+        "MergeHistograms",
+        "--dataset",
+        "malformed",
+        "--calibrators",
+        "none",
+    ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(err.contains("nano_dy_malformed.parquet") && err.contains("dataset `malformed`"), "{err}");
+    assert!(
+        err.contains("nano_dy_malformed.parquet") && err.contains("dataset `malformed`"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 }
