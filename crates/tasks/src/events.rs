@@ -181,6 +181,14 @@ impl Timing {
         })
     }
 
+    /// Time spent reading something besides the events (counted as reading, no events).
+    pub fn read_time<T>(&self, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        self.read.set(self.read.get() + start.elapsed());
+        out
+    }
+
     pub fn functions<T>(&self, f: impl FnOnce() -> T) -> T {
         let start = Instant::now();
         let out = f();

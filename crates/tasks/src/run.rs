@@ -743,9 +743,9 @@ fn reduce(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxError> {
     let event = Route::parse("event")?;
     let timing = Timing::default();
     for events in timing.reading(input.read(&plan, DEFAULT_BATCH_SIZE)?) {
-        let mut events = events?;
-        let result = result_batches
-            .next()
+        let events = events?;
+        let result = timing
+            .read_time(|| result_batches.next())
             .ok_or("the selection results end before the events")??;
         if result.num_events() != events.num_events() {
             return Err(format!(
@@ -756,21 +756,26 @@ fn reduce(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxError> {
             )
             .into());
         }
-        let original = events.clone();
-        for (source, target, column) in &objects {
-            let target_route = Route::new([target.as_str()]);
-            if !original.has(&Route::new([source.as_str()])) {
-                continue;
+        // Events first, objects after: object selections then touch only the kept events.
+        let selected = timing.functions(|| -> Result<Events, BoxError> {
+            let mask = result.column(&event)?;
+            let mask = mask
+                .as_boolean_opt()
+                .ok_or("the event mask is not boolean")?;
+            let mut selected = events.filter(mask)?;
+            let result = result.filter(mask)?;
+            let original = selected.clone();
+            for (source, target, column) in &objects {
+                if !original.has(&Route::new([source.as_str()])) {
+                    continue;
+                }
+                let target_route = Route::new([target.as_str()]);
+                let mut picked = original.clone();
+                picked.collection_from_indices(source, target, result.column(column)?.as_ref())?;
+                selected.set_column(&target_route, picked.column(&target_route)?)?;
             }
-            let mut picked = original.clone();
-            picked.collection_from_indices(source, target, result.column(column)?.as_ref())?;
-            events.set_column(&target_route, picked.column(&target_route)?)?;
-        }
-        let mask = result.column(&event)?;
-        let mask = mask
-            .as_boolean_opt()
-            .ok_or("the event mask is not boolean")?;
-        let selected = events.filter(mask)?;
+            Ok(selected)
+        })?;
         let keep_now = kept(&selected, &keep);
         timing.writing(|| writer.write(&selected.select(&keep_now)?))?;
     }
