@@ -1,8 +1,10 @@
 //! Corrections, compound corrections and the set loaded from one file.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
 
 use arrow_array::ArrayRef;
 use serde_json::{Map, Value as Json};
@@ -729,6 +731,36 @@ impl CorrectionSet {
             source,
         })?;
         Self::from_slice(&bytes, &file)
+    }
+
+    /// The file at `path`, loaded once per process and shared: every task of a run that sets
+    /// up a function reading it (one per input file, and `jec` and `jer` the same JERC file)
+    /// gets the same parsed set. A file changed on disk since (other length or modification
+    /// time) is loaded again.
+    pub fn shared(path: impl AsRef<Path>) -> Result<Arc<Self>> {
+        type Cache = Mutex<HashMap<PathBuf, (u64, Option<SystemTime>, Arc<CorrectionSet>)>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let path = path.as_ref();
+        let stamp = std::fs::metadata(path).map_err(|source| Error::Io {
+            file: path.display().to_string(),
+            source,
+        })?;
+        let (len, modified) = (stamp.len(), stamp.modified().ok());
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let cache = CACHE.get_or_init(Mutex::default);
+        let lock = || {
+            cache
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some((l, m, set)) = lock().get(&key) {
+            if *l == len && *m == modified {
+                return Ok(set.clone());
+            }
+        }
+        let set = Arc::new(Self::from_file(path)?);
+        lock().insert(key, (len, modified, set.clone()));
+        Ok(set)
     }
 
     /// Loads JSON (optionally gzip-compressed) from memory; `origin` names it in errors.

@@ -49,3 +49,28 @@ pub fn close(got: f64, want: f64) -> bool {
     }
     got == want || (got - want).abs() <= 1e-12 * want.abs() || (got - want).abs() <= 1e-15
 }
+
+#[test]
+fn a_shared_set_is_loaded_once_until_the_file_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pu.json");
+    std::fs::copy(
+        data_dir().join("corrections/LUM_2018_UL_puWeights.json"),
+        &path,
+    )
+    .unwrap();
+    let first = cf_correction::CorrectionSet::shared(&path).unwrap();
+    let again = cf_correction::CorrectionSet::shared(&path).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &again));
+
+    // Another file in its place (other length): loaded anew.
+    std::fs::copy(
+        data_dir().join("corrections/MUO_2018_UL_muon_Z.json"),
+        &path,
+    )
+    .unwrap();
+    let changed = cf_correction::CorrectionSet::shared(&path).unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&first, &changed));
+    assert_ne!(first.corrections().count(), changed.corrections().count());
+    assert!(cf_correction::CorrectionSet::shared(dir.path().join("missing.json")).is_err());
+}
