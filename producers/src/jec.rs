@@ -41,7 +41,7 @@ impl Default for JecVersion {
 pub struct Jec {
     declaration: Declaration,
     version: JecVersion,
-    corrections: Option<CorrectionSet>,
+    corrections: Option<std::sync::Arc<CorrectionSet>>,
 }
 
 impl Jec {
@@ -76,7 +76,7 @@ impl Function for Jec {
     }
 
     fn setup(&mut self, context: &SetupContext<'_>) -> FnResult<()> {
-        let corrections = CorrectionSet::from_file(context.file(JERC_FILE)?)?;
+        let corrections = CorrectionSet::shared(context.file(JERC_FILE)?)?;
         let compound = if context.dataset.is_mc {
             &self.version.compound_mc
         } else {

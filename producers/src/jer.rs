@@ -45,7 +45,7 @@ const MAX_MATCH_RESOLUTIONS: f64 = 3.0;
 pub struct Jer {
     declaration: Declaration,
     version: JerVersion,
-    corrections: Option<CorrectionSet>,
+    corrections: Option<std::sync::Arc<CorrectionSet>>,
 }
 
 impl Jer {
@@ -72,7 +72,7 @@ impl Function for Jer {
     }
 
     fn setup(&mut self, context: &SetupContext<'_>) -> FnResult<()> {
-        let corrections = CorrectionSet::from_file(context.file(JERC_FILE)?)?;
+        let corrections = CorrectionSet::shared(context.file(JERC_FILE)?)?;
         corrections.correction(&self.version.resolution)?;
         corrections.correction(&self.version.scale_factor)?;
         self.corrections = Some(corrections);

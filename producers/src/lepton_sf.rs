@@ -105,7 +105,7 @@ struct Spec {
 
 struct Loaded {
     file: PathBuf,
-    set: CorrectionSet,
+    set: std::sync::Arc<CorrectionSet>,
     /// What fills each input of the correction, in the correction's order.
     order: Vec<Input>,
     /// The position of the variation input in `order`.
@@ -285,7 +285,7 @@ impl Function for LeptonWeight {
 
     fn setup(&mut self, context: &SetupContext<'_>) -> FnResult<()> {
         let file = context.file(self.spec.file)?.to_path_buf();
-        let set = CorrectionSet::from_file(&file).map_err(|source| Error::Correction {
+        let set = CorrectionSet::shared(&file).map_err(|source| Error::Correction {
             file: file.clone(),
             source,
         })?;

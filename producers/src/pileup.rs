@@ -16,7 +16,7 @@ pub const PILEUP_FILE: &str = "pu_sf";
 /// pileup file; it implements the shifts `pu_up` and `pu_down`.
 pub struct PileupWeight {
     declaration: Declaration,
-    corrections: Option<CorrectionSet>,
+    corrections: Option<std::sync::Arc<CorrectionSet>>,
 }
 
 impl PileupWeight {
@@ -47,7 +47,7 @@ impl Function for PileupWeight {
 
     fn setup(&mut self, context: &SetupContext<'_>) -> FnResult<()> {
         let path = context.file(PILEUP_FILE)?;
-        let corrections = CorrectionSet::from_file(path)?;
+        let corrections = CorrectionSet::shared(path)?;
         let count = corrections.corrections().count();
         if count != 1 {
             return Err(format!(
