@@ -517,3 +517,47 @@ fn an_empty_file_gives_empty_histograms_and_a_malformed_one_a_clear_error() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn a_two_dimensional_variable_projects_onto_its_parts() {
+    let a = Analysis::new(KEEP);
+    a.ok(&[
+        "MergeHistograms",
+        "--dataset",
+        "tt",
+        "--variables",
+        "jet1_pt-ht,ht",
+    ]);
+    let json = find(
+        &a.store().join("pipeline_test/MergeHistograms/run3/tt"),
+        "hist.json",
+    );
+    let value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let axes: Vec<&str> = value["jet1_pt-ht"]["axes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(axes, ["category", "process", "shift", "jet1_pt", "ht"]);
+    // Summed over jet1_pt (flow included), the 2D histogram is the ht histogram.
+    let two = &value["jet1_pt-ht"]["storage"]["values"];
+    let one = &value["ht"]["storage"]["values"];
+    let categories = one.as_array().unwrap().len();
+    let mut compared = 0;
+    for c in 0..categories {
+        let ht = one[c][0][0].as_array().unwrap();
+        let grid = two[c][0][0].as_array().unwrap();
+        for (y, expected) in ht.iter().enumerate() {
+            let sum: f64 = grid.iter().map(|row| row[y].as_f64().unwrap()).sum();
+            let expected = expected.as_f64().unwrap();
+            assert!(
+                (sum - expected).abs() <= 1e-9 * expected.abs().max(1.0),
+                "category {c}, ht bin {y}"
+            );
+            compared += usize::from(expected > 0.0);
+        }
+    }
+    assert!(compared > 3, "too few filled bins to compare");
+}

@@ -35,15 +35,33 @@ const NORMALIZATION_WEIGHT: &str = "normalization_weight";
 /// Key of the UHI JSON file among a merged task's outputs.
 const UHI: &str = "uhi";
 
-fn variables(task: &PipelineTask) -> Result<Vec<&Variable>, BoxError> {
+/// One histogram's variables: `jet1_pt`, or `jet1_pt-ht` for a 2D histogram.
+struct Spec<'a> {
+    name: String,
+    parts: Vec<&'a Variable>,
+}
+
+/// Separates the variables of a multi-dimensional histogram (`jet1_pt-ht`), as columnflow does.
+pub(crate) const SEPARATOR: char = '-';
+
+fn specs(task: &PipelineTask) -> Result<Vec<Spec<'_>>, BoxError> {
     let config = task.scope.config();
     task.params
         .str_list("variables")?
         .into_iter()
         .map(|name| {
-            config
-                .variable(name)
-                .ok_or_else(|| format!("no variable `{name}`").into())
+            let parts = name
+                .split(SEPARATOR)
+                .map(|part| {
+                    config
+                        .variable(part)
+                        .ok_or_else(|| BoxError::from(format!("no variable `{part}`")))
+                })
+                .collect::<Result<_, _>>()?;
+            Ok(Spec {
+                name: name.to_string(),
+                parts,
+            })
         })
         .collect()
 }
@@ -51,8 +69,8 @@ fn variables(task: &PipelineTask) -> Result<Vec<&Variable>, BoxError> {
 /// Per branch: one binary histogram per variable and the yields.
 pub(crate) fn branch_output(task: &PipelineTask, m: usize) -> Result<Output, BoxError> {
     let mut outputs = Vec::new();
-    for variable in variables(task)? {
-        let name = &variable.name;
+    for spec in specs(task)? {
+        let name = &spec.name;
         outputs.push((
             name.clone(),
             Output::File(task.target(&format!("hist__{name}__{m}.bin"))?),
@@ -68,8 +86,8 @@ pub(crate) fn branch_output(task: &PipelineTask, m: usize) -> Result<Output, Box
 /// Merged: one binary histogram per variable and the yields, and all of them as UHI JSON.
 pub(crate) fn merged_output(task: &PipelineTask, prefix: &str) -> Result<Output, BoxError> {
     let mut outputs = Vec::new();
-    for variable in variables(task)? {
-        let name = &variable.name;
+    for spec in specs(task)? {
+        let name = &spec.name;
         outputs.push((
             name.clone(),
             Output::File(task.target(&format!("{prefix}__{name}.bin"))?),
@@ -242,7 +260,7 @@ pub(crate) fn create(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), Bo
     let files = external_files(config);
     let shift_name = task.params.str("shift")?;
     let shift = shift_id(task, shift_name)?;
-    let variables = variables(task)?;
+    let variables = specs(task)?;
 
     let mut categories =
         FunctionTree::build(&task.scope.functions, "category_ids", Kind::Producer, &info)?;
@@ -334,7 +352,7 @@ pub(crate) fn create(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), Bo
         }
     };
     let none = ColumnSet::new();
-    for variable in &variables {
+    for variable in variables.iter().flat_map(|s| &s.parts) {
         for route in variable.routes() {
             need(format!("variable `{}`", variable.name), route, &none);
         }
@@ -401,10 +419,18 @@ pub(crate) fn create(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), Bo
         .iter()
         .map(|v| {
             let mut all = axes.clone();
-            all.push(variable_axis(v)?);
+            for part in &v.parts {
+                all.push(variable_axis(part)?);
+            }
             Ok(Histogram::new(all, Storage::Weight)?
                 .with_name(&v.name)
-                .with_title(&v.x_title))
+                .with_title(
+                    v.parts
+                        .iter()
+                        .map(|p| p.x_title.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" vs "),
+                ))
         })
         .collect::<Result<_, BoxError>>()?;
     let mut yields = Histogram::new(axes, Storage::Weight)?.with_name(YIELDS);
@@ -425,14 +451,16 @@ pub(crate) fn create(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), Bo
         let shifts = Int64Array::from(vec![shift; n]);
         let weight = timing.functions(|| event_weights(&weights, &mut events, &process))?;
         let weight = weight.as_ref().map(|w| w as &dyn Array);
-        for (variable, hist) in variables.iter().zip(&mut hists) {
-            let values = timing.functions(|| variable.evaluate(&events))?;
-            timing.writing(|| {
-                hist.fill(
-                    &[ids.as_ref(), process.as_ref(), &shifts, values.as_ref()],
-                    weight,
-                )
+        for (spec, hist) in variables.iter().zip(&mut hists) {
+            let values = timing.functions(|| {
+                spec.parts
+                    .iter()
+                    .map(|v| v.evaluate(&events))
+                    .collect::<Result<Vec<ArrayRef>, _>>()
             })?;
+            let mut columns: Vec<&dyn Array> = vec![ids.as_ref(), process.as_ref(), &shifts];
+            columns.extend(values.iter().map(|v| v.as_ref()));
+            timing.writing(|| hist.fill(&columns, weight))?;
         }
         timing.writing(|| yields.fill(&[ids.as_ref(), process.as_ref(), &shifts], weight))?;
     }
@@ -495,7 +523,7 @@ pub(crate) fn merge(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), Box
     let hists = input.get("hists").ok_or("CreateHistograms missing")?;
     let output = crate::run::output(task)?;
     let mut merged = Vec::new();
-    let mut names: Vec<String> = variables(task)?.iter().map(|v| v.name.clone()).collect();
+    let mut names: Vec<String> = specs(task)?.into_iter().map(|s| s.name).collect();
     names.push(YIELDS.into());
     for name in &names {
         let mut total: Option<Histogram> = None;
@@ -534,7 +562,7 @@ pub(crate) fn merge(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), Box
 pub(crate) fn merge_shifted(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxError> {
     let input = ctx.input()?;
     let output = crate::run::output(task)?;
-    let mut names: Vec<String> = variables(task)?.iter().map(|v| v.name.clone()).collect();
+    let mut names: Vec<String> = specs(task)?.into_iter().map(|s| s.name).collect();
     names.push(YIELDS.into());
     let mut merged = Vec::new();
     for name in &names {

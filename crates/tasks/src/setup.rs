@@ -377,7 +377,11 @@ pub(crate) fn resolve(
             )));
         }
         let config = scope.config();
-        for name in &variables {
+        // `a-b` is the 2D histogram of variables a and b.
+        for name in variables
+            .iter()
+            .flat_map(|v| v.split(crate::histograms::SEPARATOR))
+        {
             if config.variable(name).is_none() {
                 return Err(unknown(
                     "variables",
@@ -575,6 +579,7 @@ fn check_chain(scope: &Scope, params: &Params, dataset: &Dataset) -> Result<()> 
     let mut variables: Vec<(String, Vec<cf_columns::Route>)> = params
         .str_list("variables")?
         .into_iter()
+        .flat_map(|name| name.split(crate::histograms::SEPARATOR))
         .filter_map(|name| config.variable(name))
         .map(|v| (v.name.clone(), v.routes()))
         .collect();
