@@ -103,7 +103,7 @@ pub(crate) fn decl(name: &str) -> ParamDecl {
         "variables" => ParamDecl::new(
             "variables",
             list(),
-            "variables to histogram, comma-separated; default: the config's defaults.variables",
+            "variables to histogram, comma-separated (`a-b`: the 2D histogram of a and b); default: the config's defaults.variables",
         )
         .with_default(empty),
         "weight_producer" => ParamDecl::new(
