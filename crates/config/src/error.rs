@@ -199,6 +199,34 @@ pub enum Error {
         /// The directory it was resolved against.
         base: std::path::PathBuf,
     },
+    /// Two keys that exclude each other are both given (a dataset's `files` and `generate`).
+    #[error("{at}: {section} has both `{other}` (at {other_at}) and `{key}`, which exclude each other; keep one (an extending config drops its base's with `{other}: ~` or `{key}: ~`)")]
+    ConflictingKeys {
+        /// Where the key written second is.
+        at: Location,
+        /// The kind of section.
+        section: &'static str,
+        /// The key written second.
+        key: &'static str,
+        /// The key written first.
+        other: &'static str,
+        /// Where the key written first is.
+        other_at: Location,
+    },
+    /// Neither of two keys, one of which is required, is given.
+    #[error("{at}: {section} needs `{first}` or `{second}`; {hint}")]
+    MissingEither {
+        /// The start of the section lacking both.
+        at: Location,
+        /// The kind of section.
+        section: &'static str,
+        /// One key.
+        first: &'static str,
+        /// The other key.
+        second: &'static str,
+        /// What each key is for.
+        hint: &'static str,
+    },
     /// Items refer to each other in a circle (`extends`, `include`, `children`).
     #[error("{at}: circular {kind}: {chain}; break the circle")]
     Cycle {
@@ -227,6 +255,8 @@ impl Error {
             | Error::InvalidRoute { at, .. }
             | Error::InvalidExpression { at, .. }
             | Error::NoFiles { at, .. }
+            | Error::ConflictingKeys { at, .. }
+            | Error::MissingEither { at, .. }
             | Error::Cycle { at, .. } => at,
         }
     }

@@ -2,7 +2,7 @@
 //!
 //! An analysis file names the analysis and lists its [`Config`]s, one per data-taking campaign.
 //! A config holds the [`Process`]es (with colours and cross sections), the [`Dataset`]s (with
-//! their files), the systematic [`Shift`]s (with column aliases), the [`Variable`]s to
+//! their files, or the toy events to [`Generate`] instead), the systematic [`Shift`]s (with column aliases), the [`Variable`]s to
 //! histogram (an [`Expr`] of routes and a [`Binning`]), the [`Category`]s (with generated
 //! combinations), the luminosity, external files, task defaults, keep-columns rules, event
 //! weights, the [`InferenceModel`]s for CMS combine (channels, processes, systematics) and free
@@ -72,8 +72,9 @@ pub use eval::{EvalError, Values};
 pub use expr::{BinOp, Expr, ExprError, Func};
 pub use model::{
     Analysis, Binning, Category, Channel, Color, Config, CrossSection, Dataset, DatasetKind,
-    Defaults, Direction, EventWeight, FileRef, InferenceModel, InferenceProcess, LnNEffect,
-    Luminosity, Process, Shift, ShiftSource, ShiftType, Systematic, SystematicKind, Variable,
+    Defaults, Direction, EventWeight, FileRef, Generate, InferenceModel, InferenceProcess,
+    LnNEffect, Luminosity, Process, Shift, ShiftSource, ShiftType, Systematic, SystematicKind,
+    Variable,
 };
 
 impl Analysis {

@@ -48,11 +48,13 @@ const DATASET_KEYS: &[&str] = &[
     "kind",
     "processes",
     "files",
+    "generate",
     "n_events",
     "n_files",
     "tags",
     "aux",
 ];
+const GENERATE_KEYS: &[&str] = &["model", "events", "files", "seed"];
 const SHIFT_KEYS: &[&str] = &["source", "type", "id", "aliases", "aux"];
 const VARIABLE_KEYS: &[&str] = &[
     "name",
@@ -977,7 +979,7 @@ fn build_dataset(
     processes: &[Process],
     known: &[&str],
 ) -> Option<(Dataset, Ident)> {
-    ctx.map(node, "dataset", DATASET_KEYS)?;
+    let entries = ctx.map(node, "dataset", DATASET_KEYS)?;
     let ident = ident(ctx, node, "dataset", "name");
     let kind = ctx.required(node, "kind", "dataset").and_then(|n| {
         ctx.keyword(
@@ -1010,14 +1012,57 @@ fn build_dataset(
             names.push(name);
         }
     }
+    // Both sources are read even when both are given, so that their own problems are
+    // reported along with the conflict.
+    let files_entry = given(entries, "files");
+    let generate_entry = given(entries, "generate");
     let mut files = Vec::new();
-    if let Some(list) = ctx.required(node, "files", "dataset") {
+    if let Some((_, _, list)) = files_entry {
         for (pattern, at) in ctx.names(list, "files") {
             files.extend(resolve_files(ctx, &pattern, at, true));
         }
     }
-    let n_events = node.get("n_events").and_then(|n| ctx.count(n, "n_events"));
-    let n_files = node.get("n_files").and_then(|n| ctx.count(n, "n_files"));
+    let generate =
+        generate_entry.and_then(|(_, _, g)| build_generate(ctx, g, ident.as_ref().map(|i| i.id)));
+    match (files_entry, generate_entry) {
+        (Some((files_index, files_key, _)), Some((generate_index, generate_key, _))) => {
+            // Point at the key that comes second in the mapping: under `extends` it is the one
+            // an extending config merged in (merging appends new keys).
+            let [(other, first), (key, second)] = if files_index < generate_index {
+                [("files", files_key), ("generate", generate_key)]
+            } else {
+                [("generate", generate_key), ("files", files_key)]
+            };
+            ctx.push(Error::ConflictingKeys {
+                at: second.at.clone(),
+                section: "dataset",
+                key,
+                other,
+                other_at: first.at.clone(),
+            });
+        }
+        (None, None) => ctx.push(Error::MissingEither {
+            at: node.at.clone(),
+            section: "dataset",
+            first: "files",
+            second: "generate",
+            hint: "`files` lists the files to read, `generate` makes toy events instead",
+        }),
+        _ => {}
+    }
+    let n_events = count_of(ctx, node, "n_events");
+    let n_files = count_of(ctx, node, "n_files");
+    let (n_events, n_files) = match &generate {
+        Some(g) => (
+            Some(generated_count(
+                ctx, "n_events", n_events, g.events, "events", g,
+            )),
+            Some(generated_count(
+                ctx, "n_files", n_files, g.files, "files", g,
+            )),
+        ),
+        None => (n_events.map(|(n, _)| n), n_files.map(|(n, _)| n)),
+    };
     let tags = node
         .get("tags")
         .map(|n| ctx.names(n, "tags").into_iter().map(|(s, _)| s).collect())
@@ -1030,6 +1075,7 @@ fn build_dataset(
             kind: kind?,
             processes: names,
             files,
+            generate,
             n_events,
             n_files,
             tags,
@@ -1038,6 +1084,96 @@ fn build_dataset(
         },
         ident,
     ))
+}
+
+/// The key `key` of a mapping's entries with its index and value, unless absent or null: a
+/// null value is how an extending config takes back a key of its base.
+fn given<'a>(entries: &'a [(Node, Node)], key: &str) -> Option<(usize, &'a Node, &'a Node)> {
+    entries
+        .iter()
+        .enumerate()
+        .find(|(_, (k, v))| k.as_str() == Some(key) && !v.is_null())
+        .map(|(i, (k, v))| (i, k, v))
+}
+
+/// An optional count of a dataset with the node it was read from.
+fn count_of<'a>(ctx: &mut Ctx, node: &'a Node, key: &str) -> Option<(u64, &'a Node)> {
+    let value = node.get(key)?;
+    ctx.count(value, key).map(|n| (n, value))
+}
+
+/// `generate: {model, events, files, seed}` of a dataset; the seed defaults to the dataset id.
+fn build_generate(ctx: &mut Ctx, node: &Node, dataset_id: Option<i64>) -> Option<Generate> {
+    ctx.map(node, "generate", GENERATE_KEYS)?;
+    let model = ctx
+        .required(node, "model", "generate")
+        .and_then(|n| ctx.string(n, "model"));
+    let events_node = ctx.required(node, "events", "generate");
+    let events = events_node.and_then(|n| ctx.count(n, "events"));
+    let files_node = node.get("files");
+    let files = files_node.map_or(Some(1), |n| ctx.count(n, "files"));
+    let seed = match node.get("seed") {
+        Some(n) => ctx.count(n, "seed"),
+        // Two's complement keeps distinct ids distinct seeds; a missing id is reported already.
+        None => dataset_id.map(|id| id as u64),
+    };
+    if let (Some(0), Some(at)) = (events, events_node) {
+        ctx.push(Error::InvalidValue {
+            at: at.at.clone(),
+            what: "number of generated events",
+            value: "0".to_string(),
+            reason: "generate at least one event".to_string(),
+            suggestion: None,
+        });
+    }
+    let files_problem = match (files, events) {
+        (Some(0), _) => Some("a generated dataset has at least one file (1 when left out)".to_string()),
+        (Some(files), Some(events)) if events > 0 && files > events => Some(format!(
+            "{events} event(s) cannot fill {files} files (each file holds at least one event); use at most {events}"
+        )),
+        _ => None,
+    };
+    if let (Some(reason), Some(at), Some(files)) = (files_problem, files_node, files) {
+        ctx.push(Error::InvalidValue {
+            at: at.at.clone(),
+            what: "number of generated files",
+            value: files.to_string(),
+            reason,
+            suggestion: None,
+        });
+    }
+    Some(Generate {
+        model: model?,
+        events: events.filter(|&e| e > 0)?,
+        files: files.filter(|&f| f > 0)?,
+        seed: seed?,
+        at: node.at.clone(),
+    })
+}
+
+/// `n_events` or `n_files` of a generated dataset: what `generate` makes, which a written value
+/// must agree with.
+fn generated_count(
+    ctx: &mut Ctx,
+    key: &'static str,
+    written: Option<(u64, &Node)>,
+    made: u64,
+    generate_key: &str,
+    generate: &Generate,
+) -> u64 {
+    if let Some((value, at)) = written.filter(|(value, _)| *value != made) {
+        ctx.push(Error::InvalidValue {
+            at: at.at.clone(),
+            what: key,
+            value: value.to_string(),
+            reason: format!(
+                "`generate` (at {}) makes {made} {generate_key}; write {made} or leave `{key}` out (it is filled from `generate`)",
+                generate.at
+            ),
+            suggestion: None,
+        });
+    }
+    made
 }
 
 /// Fills the placeholders of an alias source for one shift.

@@ -364,11 +364,13 @@ pub struct Dataset {
     pub kind: DatasetKind,
     /// Names of the processes it contains.
     pub processes: Vec<String>,
-    /// Its files, globs expanded in sorted order.
+    /// Its files, globs expanded in sorted order; empty for a generated dataset.
     pub files: Vec<FileRef>,
-    /// Number of events, if given.
+    /// How its events are generated, for a dataset of toy events instead of files.
+    pub generate: Option<Generate>,
+    /// Number of events, if given; for a generated dataset always `generate.events`.
     pub n_events: Option<u64>,
-    /// Number of files, if given.
+    /// Number of files, if given; for a generated dataset always `generate.files`.
     pub n_files: Option<u64>,
     /// Tags.
     pub tags: Vec<String>,
@@ -388,6 +390,26 @@ impl Dataset {
     pub fn has_tag(&self, tag: &str) -> bool {
         self.tags.iter().any(|t| t == tag)
     }
+}
+
+/// The toy events of a generated dataset: which generator model makes them, how many, split
+/// into how many files, from which seed (`generate:` of a dataset).
+///
+/// The model name is kept as written; the generator, not the config, knows which exist.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Generate {
+    /// The generator model (`tt_sl`).
+    pub model: String,
+    /// Number of events, at least 1.
+    pub events: u64,
+    /// Number of files the events are split into, from 1 (the default) to `events`.
+    pub files: u64,
+    /// Seed of the random numbers; by default the dataset id (a negative id as its
+    /// two's-complement bits).
+    pub seed: u64,
+    /// Where it is defined.
+    pub at: Location,
 }
 
 /// How a shift acts: on column values (`shape`) or on the normalisation only (`rate`).
