@@ -2,11 +2,12 @@
 //!
 //! An analysis file names the analysis and lists its [`Config`]s, one per data-taking campaign.
 //! A config holds the [`Process`]es (with colours and cross sections), the [`Dataset`]s (with
-//! their files, or the toy events to [`Generate`] instead), the systematic [`Shift`]s (with column aliases), the [`Variable`]s to
-//! histogram (an [`Expr`] of routes and a [`Binning`]), the [`Category`]s (with generated
-//! combinations), the luminosity, external files, task defaults, keep-columns rules, event
-//! weights, the [`InferenceModel`]s for CMS combine (channels, processes, systematics) and free
-//! `aux` data. `configs/README.md` in the repository describes the format.
+//! their files, or the toy events to [`Generate`] instead), the systematic [`Shift`]s (with
+//! column aliases), the [`Variable`]s to histogram (an [`Expr`] of routes and a [`Binning`]),
+//! the [`Category`]s (with generated combinations), the luminosity, external files, task
+//! defaults, keep-columns rules, event weights, the [`InferenceModel`]s for CMS combine
+//! (channels, processes, systematics) and free `aux` data. `configs/README.md` in the
+//! repository describes the format.
 //!
 //! [`Expr::evaluate`] and [`Variable::evaluate`] compute a variable over a batch of
 //! [`cf_columns::Events`]: one value per event or a list per event ([`Values`]), broadcast the
