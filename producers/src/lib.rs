@@ -18,8 +18,13 @@
 //!   the EGM ID factors of `electron_sf`, shifts `electron_sf_up`/`electron_sf_down`): per
 //!   event the product over the objects, with `_up`/`_down` columns; objects outside the
 //!   correction's bins count as 1. [`MuonSf`] and [`ElectronSf`] choose another correction.
+//! - The AGC ttbar analysis: [`agc_jet_variations`] (calibrator, `Jet.pt_scale_up` and the
+//!   smeared `Jet.pt_res_up` for the shifts `scale_up`/`res_up`), [`agc_observables`] (`HT`
+//!   and the b-tagged trijet mass `m_bjj`) and [`agc_btag_weights`] (`btag_weight` with
+//!   `btag_up`/`btag_down`).
 #![deny(missing_docs)]
 
+mod agc;
 mod categories;
 mod error;
 mod features;
@@ -29,6 +34,10 @@ mod lepton_sf;
 mod normalization;
 mod pileup;
 
+pub use agc::{
+    agc_btag_weights, agc_jet_variations, agc_observables, BTAG_VARIATION, BTAG_VARIATION_PT,
+    BTAG_WEIGHT_JETS, JET_RESOLUTION, JET_SCALE_UP,
+};
 pub use categories::{category_ids, LeafCategory};
 pub use cf_selectors::BTAG_WORKING_POINT;
 pub use error::Error;
@@ -51,5 +60,8 @@ pub fn register(registry: &mut cf_analysis::Registry) -> cf_analysis::Result<()>
     registry.register(|| Jec::new(JecVersion::default()))?;
     registry.register(|| Jer::new(JerVersion::default()))?;
     registry.register(jets)?;
+    registry.register(agc_jet_variations)?;
+    registry.register(agc_observables)?;
+    registry.register(agc_btag_weights)?;
     Ok(())
 }
