@@ -1,4 +1,4 @@
-//! Time to load and validate configs: the shipped example, and a large generated one
+//! Time to load and validate configs: the format showcase, and a large generated one
 //! (400 datasets, 200 variables, 8 × 8 × 4 category combinations, 50 shift sources).
 
 use std::fmt::Write;
@@ -6,7 +6,7 @@ use std::fmt::Write;
 use cf_config::Analysis;
 use criterion::{criterion_group, criterion_main, Criterion};
 
-const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/example.yaml");
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/showcase.yaml");
 
 fn large_config(dir: &std::path::Path) -> std::path::PathBuf {
     std::fs::write(dir.join("events.root"), b"").unwrap();
@@ -58,7 +58,7 @@ fn large_config(dir: &std::path::Path) -> std::path::PathBuf {
 }
 
 fn bench(c: &mut Criterion) {
-    c.bench_function("load example.yaml", |b| {
+    c.bench_function("load showcase.yaml", |b| {
         b.iter(|| Analysis::load(EXAMPLE).unwrap())
     });
     let dir = tempfile::tempdir().unwrap();

@@ -25,7 +25,7 @@
 //! ```
 //! use cf_config::{Analysis, Binning};
 //!
-//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/example.yaml");
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/showcase.yaml");
 //! let analysis = Analysis::load(path).map_err(|e| e.to_string())?;
 //! let config = analysis.config("run3_2022_preEE").ok_or("no such config")?;
 //!

@@ -20,7 +20,7 @@ const DIMUON: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../tests/data/nanoaod/nano_dimuon.root"
 );
-const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/example.yaml");
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/showcase.yaml");
 
 fn route(text: &str) -> Route {
     Route::parse(text).unwrap()

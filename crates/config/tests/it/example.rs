@@ -1,7 +1,7 @@
 use cf_columns::Route;
 use cf_config::{Analysis, Binning, Direction, FileRef, ShiftType};
 
-const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/example.yaml");
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/showcase.yaml");
 
 fn example() -> Analysis {
     Analysis::load(EXAMPLE).unwrap_or_else(|e| panic!("example config does not load:\n{e}"))

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use cf_config::{Analysis, ConfigErrors, Error, LnNEffect, SystematicKind};
 
-const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/example.yaml");
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/showcase.yaml");
 
 /// A config with what the models below refer to: categories (one generated), variables, a data
 /// and an mc dataset, processes with children, and shift sources.
