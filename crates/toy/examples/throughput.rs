@@ -1,7 +1,7 @@
 //! Generation throughput: writes 1M `tt_sl` events (the busiest process) with 1 and 2
 //! threads and prints events per second.
 //!
-//! `cargo run --release -p cf-toy --example throughput [-- EVENTS [MODEL]]`
+//! `cargo run --release -p cf-toy --example throughput [-- EVENTS [MODEL [THREADS...]]]`
 
 use std::time::Instant;
 
@@ -9,9 +9,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let events: u64 = args.next().map_or(Ok(1_000_000), |a| a.parse())?;
     let name = args.next().unwrap_or_else(|| "tt_sl".to_string());
+    let mut threads: Vec<usize> = args.map(|a| a.parse()).collect::<Result<_, _>>()?;
+    if threads.is_empty() {
+        threads = vec![1, 2];
+    }
     let model = cf_toy::model(&name).ok_or_else(|| format!("no model `{name}`"))?;
     let dir = tempfile::tempdir()?;
-    for threads in [1, 2] {
+    for threads in threads {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()?;
