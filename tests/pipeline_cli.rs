@@ -561,3 +561,74 @@ fn a_two_dimensional_variable_projects_onto_its_parts() {
     }
     assert!(compared > 3, "too few filled bins to compare");
 }
+
+#[test]
+fn generated_datasets_run_the_chain_and_are_shared_across_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        r#"analysis: toy_test
+configs:
+  - name: toy
+    id: 1
+    ecm: 13.6
+    luminosity: {{value: 20.0}}
+    processes:
+      - {{name: data, id: 1, is_data: true}}
+      - {{name: tt, id: 1000, xsec: {{13.6: 266.474}}}}
+    datasets:
+      - {{name: tt, id: 1, kind: mc, processes: [tt], generate: {{model: tt_sl, events: 3000, files: 2}}}}
+      - {{name: data, id: 2, kind: data, processes: [data], generate: {{model: data, events: 3000, files: 3, seed: 7}}}}
+    variables:
+      - {{name: jet1_pt, id: 1, expression: "Jet.pt[:,0]", binning: [20, 0.0, 400.0]}}
+    categories:
+      - {{name: incl, id: 1, categorizers: cat_incl}}
+    external_files:
+      golden_json: {DATA}/lumi/Cert_294927-306462_13TeV_EOY2017ReReco_Collisions17_JSON.txt
+    defaults:
+      selector: default
+      producers: [features]
+      variables: [jet1_pt]
+    event_weights:
+      normalization_weight: []
+"#
+    );
+    std::fs::write(dir.path().join("analysis.yaml"), config).unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(CF)
+            .arg("run")
+            .args(args)
+            .args(["--analysis", "analysis.yaml"])
+            .current_dir(dir.path())
+            .env("CF_STORE", dir.path().join("store"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{args:?}:\n{text}");
+        text
+    };
+    run(&["MergeHistograms", "--dataset", "tt", "--version", "v1"]);
+    run(&["MergeHistograms", "--dataset", "data", "--version", "v1"]);
+    let generated = dir.path().join("store/toy_test/GenerateEvents/toy");
+    let mut files = Vec::new();
+    walk(&generated, &mut files);
+    assert_eq!(files.len(), 5, "{files:?}");
+    // Another version reruns the chain but not the generation.
+    let v2 = run(&["MergeHistograms", "--dataset", "tt", "--version", "v2"]);
+    let mut again = Vec::new();
+    walk(&generated, &mut again);
+    assert_eq!(again, files, "generated files were rewritten:\n{v2}");
+    let stats = find(
+        &dir.path().join("store/toy_test/MergeSelectionStats/toy/tt"),
+        "stats.json",
+    );
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(stats).unwrap()).unwrap();
+    assert_eq!(stats["num_events"], 3000);
+    let selected = stats["num_events_selected"].as_u64().unwrap();
+    assert!(selected > 300 && selected < 1500, "{stats}");
+}

@@ -7,9 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use cf_analysis::{check_columns, Chain, DatasetInfo, Kind, Registry};
-use cf_columns::ColumnSet;
-use cf_config::{Analysis, Config, Dataset, FileRef};
-use cf_io::EventFile;
+use cf_config::{Analysis, Config, Dataset};
 
 /// The task whose keep-columns rule decides what the reduced events hold.
 const REDUCE_TASK: &str = "ReduceEvents";
@@ -76,7 +74,7 @@ pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let mut failed = 0;
     for dataset in datasets {
-        let input = input_columns(dataset)?;
+        let input = cf_tasks::dataset_columns(dataset)?;
         let info = DatasetInfo {
             name: dataset.name.clone(),
             is_mc: !dataset.is_data(),
@@ -140,25 +138,6 @@ fn chain(args: &Args, config: &Config, registry: &Registry) -> anyhow::Result<Ch
         variables,
         categorizers: categorizers.into_iter().collect(),
     })
-}
-
-/// The columns of a dataset's first local file, from its metadata only.
-fn input_columns(dataset: &Dataset) -> anyhow::Result<ColumnSet> {
-    let input = dataset
-        .files
-        .iter()
-        .find_map(|f| match f {
-            FileRef::Local(path) => Some(path.clone()),
-            FileRef::Remote(_) => None,
-        })
-        .with_context(|| {
-            format!(
-                "dataset `{}` has no local file to read the columns of",
-                dataset.name
-            )
-        })?;
-    let file = EventFile::open(&input)?;
-    Ok(file.columns().iter().map(|c| c.route.clone()).collect())
 }
 
 /// The names given on the command line, or the config's defaults; `--producers ""` means none.

@@ -4,6 +4,7 @@
 //!
 //! | task | branches | writes |
 //! |---|---|---|
+//! | `GenerateEvents` | generated files | toy events of a `generate:` dataset (no version) |
 //! | `GetDatasetFiles` | — | the dataset's files and event counts |
 //! | `CalibrateEvents` | input files | the columns one calibrator produces |
 //! | `SelectEvents` | input files | event mask, steps, object indices; statistics; a cutflow |
@@ -36,6 +37,7 @@
 mod datacards;
 mod error;
 mod events;
+mod generate;
 mod histograms;
 mod pipeline;
 mod run;
@@ -48,6 +50,32 @@ use std::sync::Arc;
 pub use error::{Error, Result, UnknownName};
 pub use pipeline::InputFile;
 pub use setup::{ALL_WEIGHTS, DEFAULT_MERGED_SIZE, NOMINAL};
+
+/// The columns a dataset's events offer, from the metadata of its first local file or, for a
+/// generated dataset, from the generator (its files need not exist yet).
+pub fn dataset_columns(dataset: &cf_config::Dataset) -> Result<cf_columns::ColumnSet> {
+    if let Some(generate) = &dataset.generate {
+        return Ok(generate::columns(generate::model(dataset, generate)?));
+    }
+    let path = dataset
+        .files
+        .iter()
+        .find_map(|f| match f {
+            cf_config::FileRef::Local(path) => Some(path.clone()),
+            cf_config::FileRef::Remote(_) => None,
+        })
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "dataset `{}` has no local file to read the columns of",
+                dataset.name
+            ))
+        })?;
+    let file = cf_io::EventFile::open(&path).map_err(|source| Error::Input {
+        dataset: dataset.name.clone(),
+        source: Box::new(source),
+    })?;
+    Ok(file.columns().iter().map(|c| c.route.clone()).collect())
+}
 
 /// Registers the pipeline's task families; their functions come from `functions` (cf's
 /// standard ones plus an analysis's own).

@@ -2,7 +2,7 @@
 //! files of each dataset and the shifts each function implements, each computed once per run.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use cf_analysis::{DatasetInfo, FunctionTree, Kind, Registry};
@@ -20,6 +20,9 @@ pub struct InputFile {
     pub path: PathBuf,
     /// Events in its `Events` tree (or rows of a Parquet file).
     pub events: u64,
+    /// For a generated file, the index of its first event in the dataset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_event: Option<u64>,
 }
 
 /// (analysis file, config, dataset).
@@ -116,8 +119,11 @@ impl Pipeline {
     }
 
     /// The input files of a dataset with their event counts (read from file metadata only).
+    /// A generated dataset's files need not exist yet: their paths (below `store`) and
+    /// event counts follow from its `generate` entry.
     pub fn input_files(
         &self,
+        store: &Path,
         analysis: &Analysis,
         config: &Config,
         dataset: &Dataset,
@@ -129,6 +135,13 @@ impl Pipeline {
         );
         if let Some(found) = lock(&self.files).get(&key) {
             return Ok(found.clone());
+        }
+        if let Some(generate) = &dataset.generate {
+            let files = Arc::new(crate::generate::files(
+                store, analysis, config, dataset, generate,
+            ));
+            lock(&self.files).insert(key, files.clone());
+            return Ok(files);
         }
         let mut files = Vec::with_capacity(dataset.files.len());
         for file in &dataset.files {
@@ -147,7 +160,11 @@ impl Pipeline {
                     source: Box::new(source),
                 })?
                 .num_events();
-            files.push(InputFile { path, events });
+            files.push(InputFile {
+                path,
+                events,
+                first_event: None,
+            });
         }
         if files.is_empty() {
             return Err(Error::NoFiles {
@@ -220,6 +237,7 @@ mod tests {
             .map(|&events| InputFile {
                 path: PathBuf::from("f"),
                 events,
+                first_event: None,
             })
             .collect()
     }

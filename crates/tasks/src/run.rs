@@ -28,7 +28,12 @@ pub(crate) fn requires(task: &PipelineTask) -> Result<RequireMap, BoxError> {
     let mut map = RequireMap::new();
     let str = |v: &str| ParamValue::from(v);
     match task.step {
-        Step::DatasetFiles => {}
+        Step::Generate => {}
+        Step::DatasetFiles => {
+            if task.dataset()?.generate.is_some() {
+                map.insert("generated".into(), task.req("GenerateEvents", &[])?);
+            }
+        }
         Step::Calibrate => {
             map.insert("files".into(), task.req("GetDatasetFiles", &[])?);
         }
@@ -123,6 +128,7 @@ pub(crate) fn requires(task: &PipelineTask) -> Result<RequireMap, BoxError> {
 pub(crate) fn output(task: &PipelineTask) -> Result<Output, BoxError> {
     let file = |name: String| -> Result<Output, BoxError> { Ok(Output::File(task.target(&name)?)) };
     Ok(match task.step {
+        Step::Generate => crate::generate::output(task, branch(task)?)?,
         Step::DatasetFiles => file("files.json".into())?,
         Step::Calibrate => file(format!("calib_{}.parquet", branch(task)?))?,
         Step::Select => {
@@ -157,6 +163,7 @@ pub(crate) fn output(task: &PipelineTask) -> Result<Output, BoxError> {
 
 pub(crate) fn run(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxError> {
     match task.step {
+        Step::Generate => crate::generate::run(task, branch(task)?),
         Step::DatasetFiles => dataset_files(task),
         Step::Calibrate => calibrate(task),
         Step::Select => select(task, ctx),

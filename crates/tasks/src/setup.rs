@@ -310,6 +310,12 @@ pub(crate) fn resolve(
     } else {
         None
     };
+    if let Some(generate) = dataset
+        .as_ref()
+        .and_then(|d| d.generate.as_ref().map(|g| (d, g)))
+    {
+        crate::generate::model(generate.0, generate.1)?;
+    }
     scope.functions = pipeline.functions_for(scope.config(), dataset.as_ref());
     let defaults = scope.config().defaults().clone();
 
@@ -565,17 +571,20 @@ fn check_chain(scope: &Scope, params: &Params, dataset: &Dataset) -> Result<()> 
     }
     let files = scope
         .pipeline
-        .input_files(&scope.analysis, config, dataset)?;
+        .input_files(scope.ctx.store(), &scope.analysis, config, dataset)?;
     let first = &files[0].path;
-    let input: cf_columns::ColumnSet = cf_io::EventFile::open(first)
-        .map_err(|source| Error::Input {
-            dataset: dataset.name.clone(),
-            source: Box::new(source),
-        })?
-        .columns()
-        .iter()
-        .map(|c| c.route.clone())
-        .collect();
+    let input = match &dataset.generate {
+        Some(_) => crate::dataset_columns(dataset)?,
+        None => cf_io::EventFile::open(first)
+            .map_err(|source| Error::Input {
+                dataset: dataset.name.clone(),
+                source: Box::new(source),
+            })?
+            .columns()
+            .iter()
+            .map(|c| c.route.clone())
+            .collect(),
+    };
     let mut variables: Vec<(String, Vec<cf_columns::Route>)> = params
         .str_list("variables")?
         .into_iter()

@@ -14,6 +14,7 @@ use crate::setup::{decls, resolve, Scope, Stage};
 /// One family of the pipeline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Step {
+    Generate,
     DatasetFiles,
     Calibrate,
     Select,
@@ -29,7 +30,8 @@ pub(crate) enum Step {
     Datacards,
 }
 
-pub(crate) const STEPS: [Step; 13] = [
+pub(crate) const STEPS: [Step; 14] = [
+    Step::Generate,
     Step::DatasetFiles,
     Step::Calibrate,
     Step::Select,
@@ -50,6 +52,7 @@ const BASE: [&str; 3] = ["analysis", "config", "version"];
 impl Step {
     pub fn name(self) -> &'static str {
         match self {
+            Step::Generate => "GenerateEvents",
             Step::DatasetFiles => "GetDatasetFiles",
             Step::Calibrate => "CalibrateEvents",
             Step::Select => "SelectEvents",
@@ -68,6 +71,7 @@ impl Step {
 
     fn help(self) -> &'static str {
         match self {
+            Step::Generate => "Writes the toy events of a generated dataset (`generate:` in the config), one branch per file",
             Step::DatasetFiles => "Lists a dataset's input files with their numbers of events",
             Step::Calibrate => "Runs one calibrator on each input file and writes the columns it produces",
             Step::Select => "Runs the selector on each input file: event mask, steps, object selections, statistics, cutflow",
@@ -85,8 +89,12 @@ impl Step {
     }
 
     fn params(self) -> Vec<&'static str> {
+        if self == Step::Generate {
+            // Generated events do not depend on a version: every version shares them.
+            return vec!["analysis", "config", "dataset"];
+        }
         let rest: &[&str] = match self {
-            Step::DatasetFiles => &["dataset"],
+            Step::Generate | Step::DatasetFiles => &["dataset"],
             Step::Calibrate => &["dataset", "shift", "calibrator"],
             Step::Select | Step::MergeStats | Step::Reduce | Step::Cutflow => {
                 &["dataset", "shift", "calibrators", "selector"]
@@ -146,7 +154,7 @@ impl Step {
 
     fn stage(self) -> Option<Stage> {
         match self {
-            Step::DatasetFiles => None,
+            Step::Generate | Step::DatasetFiles => None,
             Step::Calibrate => Some(Stage::Calibrate),
             Step::Select => Some(Stage::Select),
             Step::MergeStats
@@ -162,7 +170,8 @@ impl Step {
     pub fn is_workflow(self) -> bool {
         matches!(
             self,
-            Step::Calibrate
+            Step::Generate
+                | Step::Calibrate
                 | Step::Select
                 | Step::Reduce
                 | Step::MergeReduced
@@ -235,10 +244,12 @@ impl PipelineTask {
 
     pub fn input_files(&self) -> Result<Arc<Vec<InputFile>>, BoxError> {
         let dataset = self.dataset()?;
-        Ok(self
-            .scope
-            .pipeline
-            .input_files(&self.scope.analysis, self.scope.config(), dataset)?)
+        Ok(self.scope.pipeline.input_files(
+            self.scope.ctx.store(),
+            &self.scope.analysis,
+            self.scope.config(),
+            dataset,
+        )?)
     }
 
     /// Merged file `m` → the input files it holds.
