@@ -10,13 +10,17 @@
 //! cargo bench -p cf-producers --bench agc_kernel -- --out hists.json FILE.root...
 //! ```
 //!
-//! Files are processed in parallel on rayon's pool (`RAYON_NUM_THREADS`), each file's batches
-//! in order; the histograms of the files are added in file order. Prints one JSON line: events,
-//! seconds (from opening the first file to the filled histograms), events per second.
+//! Files are processed by `RAYON_NUM_THREADS` worker threads, each file's batches in order;
+//! the histograms of the files are added in file order. Prints one JSON line: events, seconds
+//! (from opening the first file to the filled histograms), events per second, and the seconds
+//! spent reading (waiting for decoded batches), calibrating, selecting, reducing (keeping the
+//! selected events and jets), producing and filling, summed over threads.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Float64Type};
@@ -26,7 +30,6 @@ use cf_columns::{ColumnSet, Events, Route};
 use cf_hist::{Axis, Histogram, Storage};
 use cf_io::{EventFile, DEFAULT_BATCH_SIZE};
 use cf_producers::{category_ids, LeafCategory};
-use rayon::prelude::*;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -110,6 +113,7 @@ struct Filled {
     hists: Vec<Histogram>,
     sum_gen_weight: f64,
     events: u64,
+    phases: Phases,
 }
 
 impl Filled {
@@ -134,6 +138,7 @@ impl Filled {
             hists,
             sum_gen_weight: 0.0,
             events: 0,
+            phases: Phases::default(),
         })
     }
 
@@ -143,6 +148,7 @@ impl Filled {
         }
         self.sum_gen_weight += other.sum_gen_weight;
         self.events += other.events;
+        self.phases.add(&other.phases);
         Ok(())
     }
 }
@@ -151,25 +157,38 @@ impl Filled {
 fn process_file(functions: &Functions, path: &PathBuf) -> Result<Filled, BoxError> {
     let file = EventFile::open(path)?;
     let mut filled = Filled::new()?;
+    let mut phases = Phases::default();
     let (jet_pt, gen_weight) = (route("Jet.pt"), route("genWeight"));
-    for events in file.read(&functions.input_columns(), DEFAULT_BATCH_SIZE)? {
+    let mut stream = file.read(&functions.input_columns(), DEFAULT_BATCH_SIZE)?;
+    while let Some(events) = timed(&mut phases.read, || stream.next()) {
         let mut events = events?;
         filled.events += events.num_events() as u64;
         let gen = events.column(&gen_weight)?;
         filled.sum_gen_weight += as_f64(&gen)?.values().iter().sum::<f64>();
-        functions.calibrator.run(&mut events)?;
+        timed(&mut phases.calibrate, || {
+            functions.calibrator.run(&mut events)
+        })?;
         for (name, shift, _) in JET_SHIFTS {
             let mut shifted = events.clone();
             if shift != NOMINAL {
                 let varied = shifted.column(&route(&format!("Jet.pt_{name}")))?;
                 shifted.set_column(&jet_pt, varied)?;
             }
-            let mut selected = select(functions, &mut shifted)?;
-            functions.observables.run(&mut selected)?;
-            functions.categories.run(&mut selected)?;
+            let mut selected = select(functions, &mut shifted, &mut phases)?;
+            timed(&mut phases.produce, || -> Result<(), BoxError> {
+                functions.observables.run(&mut selected)?;
+                functions.categories.run(&mut selected)?;
+                if shift == NOMINAL {
+                    functions.btag_weights.run(&mut selected)?;
+                }
+                Ok(())
+            })?;
             let gen = as_f64(&selected.column(&gen_weight)?)?;
-            if shift == NOMINAL {
-                functions.btag_weights.run(&mut selected)?;
+            timed(&mut phases.fill, || -> Result<(), BoxError> {
+                if shift != NOMINAL {
+                    // The b-tag weight is 1 off nominal (the pipeline reads the nominal column).
+                    return fill(&mut filled, &selected, shift, &gen);
+                }
                 for (column, id) in [
                     ("btag_weight", NOMINAL),
                     ("btag_weight_up", BTAG_UP),
@@ -178,37 +197,84 @@ fn process_file(functions: &Functions, path: &PathBuf) -> Result<Filled, BoxErro
                     let btag = as_f64(&selected.column(&route(column))?)?;
                     fill(&mut filled, &selected, id, &product(&gen, &btag))?;
                 }
-            } else {
-                // The b-tag weight is 1 off nominal (the pipeline reads the nominal column).
-                fill(&mut filled, &selected, shift, &gen)?;
-            }
+                Ok(())
+            })?;
         }
     }
+    filled.phases = phases;
     Ok(filled)
 }
 
+/// Seconds spent per part of the pass, summed over files (so over threads).
+#[derive(Default, Clone, Copy)]
+struct Phases {
+    read: Duration,
+    calibrate: Duration,
+    select: Duration,
+    reduce: Duration,
+    produce: Duration,
+    fill: Duration,
+}
+
+impl Phases {
+    fn add(&mut self, other: &Phases) {
+        self.read += other.read;
+        self.calibrate += other.calibrate;
+        self.select += other.select;
+        self.reduce += other.reduce;
+        self.produce += other.produce;
+        self.fill += other.fill;
+    }
+
+    fn json(&self) -> String {
+        format!(
+            "{{\"read\": {:.4}, \"calibrate\": {:.4}, \"select\": {:.4}, \"reduce\": {:.4}, \"produce\": {:.4}, \"fill\": {:.4}}}",
+            self.read.as_secs_f64(),
+            self.calibrate.as_secs_f64(),
+            self.select.as_secs_f64(),
+            self.reduce.as_secs_f64(),
+            self.produce.as_secs_f64(),
+            self.fill.as_secs_f64()
+        )
+    }
+}
+
+fn timed<T>(total: &mut Duration, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    *total += start.elapsed();
+    out
+}
+
 /// Runs the selector and keeps the selected events with their selected jets, as ReduceEvents.
-fn select(functions: &Functions, events: &mut Events) -> Result<Events, BoxError> {
-    let Outcome::Selection(result) = functions.selector.run(events)? else {
+fn select(
+    functions: &Functions,
+    events: &mut Events,
+    phases: &mut Phases,
+) -> Result<Events, BoxError> {
+    let Outcome::Selection(result) = timed(&mut phases.select, || functions.selector.run(events))?
+    else {
         return Err("the agc selector returned no selection".into());
     };
-    let mask = &result.event_mask;
-    // Only the jets and the weight are read after the selection (the pipeline's reduction
-    // writes the leptons too; here nothing would read them).
-    let after: ColumnSet = events
-        .routes()
-        .into_iter()
-        .filter(|r| r.head() == "Jet" || r.to_string() == "genWeight")
-        .collect();
-    let mut selected = events.select(&after)?.filter(mask)?;
-    let jets = result
-        .objects
-        .iter()
-        .find(|o| o.source == "Jet" && o.target == "Jet")
-        .ok_or("the agc selector selects no jets")?;
-    let indices = arrow_select::filter::filter(jets.indices.as_ref(), mask)?;
-    selected.collection_from_indices("Jet", "Jet", indices.as_ref())?;
-    Ok(selected)
+    timed(&mut phases.reduce, || {
+        let mask = &result.event_mask;
+        // Only the jets and the weight are read after the selection (the pipeline's reduction
+        // writes the leptons too; here nothing would read them).
+        let after: ColumnSet = events
+            .routes()
+            .into_iter()
+            .filter(|r| r.head() == "Jet" || r.to_string() == "genWeight")
+            .collect();
+        let mut selected = events.select(&after)?.filter(mask)?;
+        let jets = result
+            .objects
+            .iter()
+            .find(|o| o.source == "Jet" && o.target == "Jet")
+            .ok_or("the agc selector selects no jets")?;
+        let indices = arrow_select::filter::filter(jets.indices.as_ref(), mask)?;
+        selected.collection_from_indices("Jet", "Jet", indices.as_ref())?;
+        Ok(selected)
+    })
 }
 
 fn fill(
@@ -278,14 +344,29 @@ fn parse_args() -> Result<Args, String> {
 fn run(args: &Args) -> Result<(), BoxError> {
     let functions = Functions::build()?;
     let start = Instant::now();
-    let parts: Vec<Filled> = args
-        .files
-        .par_iter()
-        .map(|path| process_file(&functions, path).map_err(|e| format!("{}: {e}", path.display())))
-        .collect::<Result<_, _>>()?;
+    // One worker thread per rayon thread takes the next file; rayon's pool itself decodes
+    // baskets for the readers. (Files as rayon tasks would let a reader waiting for its baskets
+    // run another file's work on its thread, which muddles the per-phase times.)
+    let next = AtomicUsize::new(0);
+    let parts: Vec<Mutex<Option<Result<Filled, String>>>> =
+        args.files.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..rayon::current_num_threads() {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(path) = args.files.get(i) else {
+                    break;
+                };
+                let result =
+                    process_file(&functions, path).map_err(|e| format!("{}: {e}", path.display()));
+                *parts[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+            });
+        }
+    });
     let mut total = Filled::new()?;
-    for part in &parts {
-        total.add(part)?;
+    for part in parts {
+        let part = part.into_inner().unwrap_or_else(|e| e.into_inner());
+        total.add(&part.ok_or("a worker thread stopped before its file")??)?;
     }
     // normalization_weight = genWeight · σ · L / Σ genWeight; genWeight is already in the fill.
     let factor = cf_producers::normalization_factor(XSEC, LUMI, total.sum_gen_weight);
@@ -304,10 +385,11 @@ fn run(args: &Args) -> Result<(), BoxError> {
     let refs: Vec<&Histogram> = total.hists.iter().collect();
     Histogram::write_uhi_json(&args.out, &refs)?;
     println!(
-        "{{\"events\": {}, \"seconds\": {seconds:.6}, \"events_per_s\": {:.1}, \"threads\": {}}}",
+        "{{\"events\": {}, \"seconds\": {seconds:.6}, \"events_per_s\": {:.1}, \"threads\": {}, \"phases\": {}}}",
         total.events,
         total.events as f64 / seconds,
-        rayon::current_num_threads()
+        rayon::current_num_threads(),
+        total.phases.json()
     );
     Ok(())
 }
