@@ -632,3 +632,98 @@ configs:
     let selected = stats["num_events_selected"].as_u64().unwrap();
     assert!(selected > 300 && selected < 1500, "{stats}");
 }
+
+fn file_kind(path: &Path) -> &'static str {
+    let bytes = std::fs::read(path).unwrap();
+    if bytes.starts_with(b"\x89PNG") {
+        "png"
+    } else if bytes.starts_with(b"%PDF-") {
+        "pdf"
+    } else if String::from_utf8_lossy(&bytes[..bytes.len().min(400)]).contains("<svg") {
+        "svg"
+    } else {
+        "unknown"
+    }
+}
+
+#[test]
+fn plot_tasks_draw_one_plot_per_category_and_variable_in_every_file_type() {
+    let a = Analysis::new(KEEP);
+    a.ok(&[
+        "PlotVariables1D",
+        "--processes",
+        "tt,data",
+        "--categories",
+        "incl,mu",
+        "--variables",
+        "jet1_pt,ht",
+        "--file-types",
+        "png,svg,pdf",
+        "--shift-sources",
+        "jec",
+        "--process-settings",
+        "tt,label=TT",
+        "--variable-settings",
+        "ht,rebin=2,overflow",
+    ]);
+    let mut plots = Vec::new();
+    walk(&a.store().join("pipeline_test/PlotVariables1D"), &mut plots);
+    assert_eq!(plots.len(), 2 * 2 * 3, "{plots:?}");
+    for (path, _) in &plots {
+        let ext = path.extension().unwrap().to_str().unwrap();
+        assert_eq!(file_kind(path), ext, "{}", path.display());
+        assert!(path
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("plot__"));
+    }
+    a.ok(&[
+        "PlotVariables2D",
+        "--processes",
+        "tt",
+        "--categories",
+        "incl",
+        "--variables",
+        "jet1_pt-ht",
+    ]);
+    a.ok(&[
+        "PlotShiftedVariables1D",
+        "--processes",
+        "tt",
+        "--categories",
+        "mu",
+        "--variables",
+        "ht",
+        "--shift-sources",
+        "jec,pu",
+    ]);
+    a.ok(&[
+        "PlotCutflow",
+        "--processes",
+        "tt,data",
+        "--file-types",
+        "svg",
+    ]);
+    for (family, name) in [
+        ("PlotVariables2D", "plot__incl__jet1_pt-ht.png"),
+        ("PlotShiftedVariables1D", "plot__mu__ht.png"),
+        ("PlotCutflow", "cutflow.svg"),
+    ] {
+        let path = find(&a.store().join("pipeline_test").join(family), name);
+        assert_ne!(file_kind(&path), "unknown", "{}", path.display());
+    }
+    // An unknown plot setting is named.
+    let out = a.cf(&[
+        "PlotVariables1D",
+        "--processes",
+        "tt",
+        "--variables",
+        "ht",
+        "--process-settings",
+        "tt,stack",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown setting `stack`"));
+}

@@ -18,6 +18,8 @@
 //! | `CreateCutflowHistograms` | — | events after each selection step |
 //! | `CreateYieldTable` | — | yields per process and category |
 //! | `CreateDatacards` | — | combine datacards + shapes for an inference model |
+//! | `PlotVariables1D`, `PlotVariables2D` | — | stacked 1D and 2D plots per category and variable (PNG, SVG, PDF) |
+//! | `PlotShiftedVariables1D`, `PlotCutflow` | — | up/down variations per shift source; events per selection step |
 //!
 //! Every step reads only the columns its functions use and writes only those they produce;
 //! later steps read the input events with those column files laid over them. Outputs live at
@@ -40,6 +42,7 @@ mod events;
 mod generate;
 mod histograms;
 mod pipeline;
+mod plots;
 mod run;
 mod setup;
 mod step;

@@ -113,6 +113,9 @@ pub(crate) fn requires(task: &PipelineTask) -> Result<RequireMap, BoxError> {
                 );
             }
         }
+        Step::Plot1D | Step::Plot2D | Step::PlotShifted | Step::PlotCutflow => {
+            return crate::plots::requires(task);
+        }
         Step::Datacards => {
             for dataset in crate::datacards::datasets(task)? {
                 map.insert(
@@ -158,6 +161,9 @@ pub(crate) fn output(task: &PipelineTask) -> Result<Output, BoxError> {
             ("json", file("yields.json".into())?),
         ]),
         Step::Datacards => crate::datacards::output(task)?,
+        Step::Plot1D | Step::Plot2D | Step::PlotShifted | Step::PlotCutflow => {
+            crate::plots::output(task)?
+        }
     })
 }
 
@@ -177,6 +183,9 @@ pub(crate) fn run(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxEr
         Step::Cutflow => cutflow(task, ctx),
         Step::YieldTable => crate::yields::create(task, ctx),
         Step::Datacards => crate::datacards::create(task, ctx),
+        Step::Plot1D | Step::Plot2D | Step::PlotShifted | Step::PlotCutflow => {
+            crate::plots::run(task, ctx)
+        }
     }
 }
 

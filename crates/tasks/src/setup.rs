@@ -136,6 +136,44 @@ pub(crate) fn decl(name: &str) -> ParamDecl {
             "the config's inference model; default: its first",
         )
         .with_default(""),
+        "file_types" => ParamDecl::new(
+            "file_types",
+            ParamKind::List(Box::new(ParamKind::Choice(vec!["png".into(), "svg".into(), "pdf".into()]))),
+            "plot file types, comma-separated: png, svg, pdf",
+        )
+        .with_default(ParamValue::List(vec![ParamValue::from("png")])),
+        "process_settings" => ParamDecl::new(
+            "process_settings",
+            ParamKind::Str,
+            "per-process plot settings, `tt,unstack,scale=100:dy,label=DY,color=#5790fc` (unstack, scale, label, color)",
+        )
+        .with_default(""),
+        "variable_settings" => ParamDecl::new(
+            "variable_settings",
+            ParamKind::Str,
+            "per-variable plot settings, `jet1_pt,rebin=2,overflow:ht,log` (rebin, overflow: fold flow bins in, log)",
+        )
+        .with_default(""),
+        "skip_ratio" => ParamDecl::new("skip_ratio", ParamKind::Bool, "leave out the data/MC ratio panel")
+            .with_default(false),
+        "shape_norm" => ParamDecl::new(
+            "shape_norm",
+            ParamKind::Bool,
+            "normalise every process to unit area (shapes only)",
+        )
+        .with_default(false),
+        "yscale" => ParamDecl::new(
+            "yscale",
+            ParamKind::Choice(vec!["linear".into(), "log".into()]),
+            "y axis (z for 2D plots): linear or log",
+        )
+        .with_default("linear"),
+        "cms_label" => ParamDecl::new(
+            "cms_label",
+            ParamKind::Choice(["wip", "pre", "sim", "public", "skip"].map(String::from).to_vec()),
+            "the CMS label: wip (work in progress), pre (preliminary), sim (simulation), public, skip",
+        )
+        .with_default("wip"),
         other => unreachable!("no pipeline parameter `{other}`"),
     }
 }
@@ -450,15 +488,17 @@ pub(crate) fn resolve(
             .map(|s| s.to_string())
             .collect();
         if processes.is_empty() {
-            let used: BTreeSet<&str> = config
-                .datasets()
+            // Top-level processes with a dataset below them: `tt`, not its child `tt_sl`.
+            let children: BTreeSet<&str> = config
+                .processes()
                 .iter()
-                .flat_map(|d| d.processes.iter().map(String::as_str))
+                .flat_map(|p| p.children.iter().map(String::as_str))
                 .collect();
             processes = config
                 .processes()
                 .iter()
-                .filter(|p| used.contains(p.name.as_str()))
+                .filter(|p| !children.contains(p.name.as_str()))
+                .filter(|p| !config.datasets_of(&p.name).is_empty())
                 .map(|p| p.name.clone())
                 .collect();
         }
@@ -482,7 +522,10 @@ pub(crate) fn resolve(
             .iter()
             .map(|s| s.to_string())
             .collect();
-        if sources.is_empty() {
+        // Plots draw a systematic band only when asked; the other tasks take every source.
+        let plot_band =
+            params.family().starts_with("Plot") && params.family() != "PlotShiftedVariables1D";
+        if sources.is_empty() && !plot_band {
             sources = config
                 .shift_sources()
                 .iter()

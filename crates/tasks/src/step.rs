@@ -28,9 +28,13 @@ pub(crate) enum Step {
     Cutflow,
     YieldTable,
     Datacards,
+    Plot1D,
+    Plot2D,
+    PlotShifted,
+    PlotCutflow,
 }
 
-pub(crate) const STEPS: [Step; 14] = [
+pub(crate) const STEPS: [Step; 18] = [
     Step::Generate,
     Step::DatasetFiles,
     Step::Calibrate,
@@ -45,6 +49,10 @@ pub(crate) const STEPS: [Step; 14] = [
     Step::Cutflow,
     Step::YieldTable,
     Step::Datacards,
+    Step::Plot1D,
+    Step::Plot2D,
+    Step::PlotShifted,
+    Step::PlotCutflow,
 ];
 
 const BASE: [&str; 3] = ["analysis", "config", "version"];
@@ -66,6 +74,10 @@ impl Step {
             Step::Cutflow => "CreateCutflowHistograms",
             Step::YieldTable => "CreateYieldTable",
             Step::Datacards => "CreateDatacards",
+            Step::Plot1D => "PlotVariables1D",
+            Step::Plot2D => "PlotVariables2D",
+            Step::PlotShifted => "PlotShiftedVariables1D",
+            Step::PlotCutflow => "PlotCutflow",
         }
     }
 
@@ -85,6 +97,10 @@ impl Step {
             Step::Cutflow => "Sums the cutflow histograms of a dataset (events after each selection step)",
             Step::YieldTable => "Writes a table of yields per process and category, with statistical uncertainties",
             Step::Datacards => "Writes CMS combine datacards and shapes for the config's inference model",
+            Step::Plot1D => "Stacked histograms of simulation with data, ratio panel and uncertainty bands, per category and variable",
+            Step::Plot2D => "2D histograms (`--variables a-b`) of the summed simulation as colour maps, per category",
+            Step::PlotShifted => "Nominal simulation with the up/down variations of each shift source and their ratio",
+            Step::PlotCutflow => "Events after each selection step per process (simulation scaled to the luminosity)",
         }
     }
 
@@ -139,6 +155,18 @@ impl Step {
                 "variables",
                 "merged_size",
             ],
+            Step::Plot1D | Step::Plot2D | Step::PlotShifted => &[
+                "processes",
+                "categories",
+                "variables",
+                "shift_sources",
+                "calibrators",
+                "selector",
+                "producers",
+                "weight_producer",
+                "merged_size",
+            ],
+            Step::PlotCutflow => &["processes", "calibrators", "selector"],
             Step::Datacards => &[
                 "inference_model",
                 "calibrators",
@@ -149,7 +177,12 @@ impl Step {
                 "merged_size",
             ],
         };
-        BASE.iter().chain(rest).copied().collect()
+        let plot: &[&str] = match self {
+            Step::Plot1D | Step::Plot2D | Step::PlotShifted => &crate::plots::PLOT_PARAMS,
+            Step::PlotCutflow => &["file_types", "cms_label"],
+            _ => &[],
+        };
+        BASE.iter().chain(rest).chain(plot).copied().collect()
     }
 
     fn stage(self) -> Option<Stage> {
@@ -163,7 +196,13 @@ impl Step {
             | Step::Produce
             | Step::Cutflow => Some(Stage::Reduce),
             Step::Histograms | Step::MergeHistograms => Some(Stage::Histogram),
-            Step::MergeShifted | Step::YieldTable | Step::Datacards => None,
+            Step::MergeShifted
+            | Step::YieldTable
+            | Step::Datacards
+            | Step::Plot1D
+            | Step::Plot2D
+            | Step::PlotShifted
+            | Step::PlotCutflow => None,
         }
     }
 
