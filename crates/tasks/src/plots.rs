@@ -577,61 +577,108 @@ fn shifted(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxError> {
 fn cutflow(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxError> {
     let config = task.scope.config();
     let luminosity = config.luminosity().map(|l| l.value);
+    // Data may have steps simulation has not (the lumi mask): steps are the union, in order,
+    // and a dataset without a step keeps the count of its step before.
     let mut steps: Vec<String> = Vec::new();
-    let mut rows: Vec<CutflowProcess> = Vec::new();
+    let mut parts: Vec<(usize, Vec<(String, f64)>)> = Vec::new();
+    let mut rows: Vec<(String, Rgb)> = Vec::new();
     for (index, name) in task.params.str_list("processes")?.into_iter().enumerate() {
         let process = config.process(name).ok_or("process")?;
         let ids: Vec<i64> = config.process_tree(name).iter().map(|p| p.id).collect();
-        let mut values: Vec<f64> = Vec::new();
+        let row = rows.len();
+        let mut any = false;
         for dataset in config.datasets_of(name) {
             let hist = Histogram::read_binary(input_path(ctx, &dataset.name, Some("hist"))?)?;
             let labels: Vec<String> = match hist.axes()[0].kind() {
                 cf_hist::AxisKind::StrCategory { categories } => categories.clone(),
                 _ => return Err("a cutflow histogram has a step axis first".into()),
             };
-            if steps.is_empty() {
-                steps = labels.clone();
-            }
+            merge_steps(&mut steps, &labels);
             let Some(h) = restrict(&hist, "process", &ids)? else {
                 continue;
             };
             let per_step = h.project(&["step"])?.values();
             let initial = per_step.first().copied().unwrap_or(0.0);
-            let factor = match (
-                process.is_data,
-                luminosity,
-                dataset.processes.first().and_then(|p| config.process(p)),
-            ) {
-                (false, Some(lumi), Some(p)) if initial != 0.0 => config
-                    .ecm()
-                    .and_then(|ecm| p.xsec(ecm))
-                    .map_or(1.0, |x| x.value * lumi / initial),
+            let xsec = dataset
+                .processes
+                .first()
+                .and_then(|p| config.process(p))
+                .zip(config.ecm())
+                .and_then(|(p, ecm)| p.xsec(ecm));
+            let factor = match (process.is_data, luminosity, xsec) {
+                (false, Some(lumi), Some(xsec)) if initial != 0.0 => xsec.value * lumi / initial,
                 _ => 1.0,
             };
-            values.resize(labels.len(), 0.0);
-            for (v, w) in values.iter_mut().zip(per_step.iter().take(labels.len())) {
-                *v += w * factor;
-            }
+            let values = labels
+                .iter()
+                .cloned()
+                .zip(per_step.iter().map(|v| v * factor))
+                .collect();
+            parts.push((row, values));
+            any = true;
         }
-        if values.is_empty() {
-            continue;
+        if any {
+            rows.push((label(process, None), color(process, index, None)?));
         }
-        rows.push(CutflowProcess {
-            label: label(process, None),
-            color: color(process, index, None)?,
-            values,
-        });
     }
-    let mut plot = CutflowPlot::new(steps);
-    plot.processes = rows;
+    let mut plot = CutflowPlot::new(steps.clone());
+    plot.processes = rows
+        .into_iter()
+        .enumerate()
+        .map(|(row, (label, color))| {
+            let mut values = vec![0.0; steps.len()];
+            for (_, part) in parts.iter().filter(|(r, _)| *r == row) {
+                let mut last = 0.0;
+                for (value, step) in values.iter_mut().zip(&steps) {
+                    if let Some((_, v)) = part.iter().find(|(s, _)| s == step) {
+                        last = *v;
+                    }
+                    *value += last;
+                }
+            }
+            CutflowProcess {
+                label,
+                color,
+                values,
+            }
+        })
+        .collect();
     plot.header = header(task)?;
     plot.y_scale = Scale::Log;
     save(task, &plot, "cutflow")
 }
 
+/// Adds the labels of one sequence of steps to `steps`, each new one after its predecessor.
+fn merge_steps(steps: &mut Vec<String>, labels: &[String]) {
+    let mut at = 0;
+    for label in labels {
+        match steps.iter().position(|s| s == label) {
+            Some(found) => at = found + 1,
+            None => {
+                steps.insert(at, label.clone());
+                at += 1;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn steps_of_data_and_simulation_merge_in_order() {
+        let mut steps = Vec::new();
+        let mc: Vec<String> = ["initial", "met_filter", "lepton", "selected"]
+            .map(String::from)
+            .to_vec();
+        let data: Vec<String> = ["initial", "lumi", "met_filter", "lepton", "selected"]
+            .map(String::from)
+            .to_vec();
+        merge_steps(&mut steps, &mc);
+        merge_steps(&mut steps, &data);
+        assert_eq!(steps, data);
+    }
 
     #[test]
     fn settings_parse_and_unknown_keys_are_named() {
