@@ -492,7 +492,7 @@ fn variables_2d(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxErro
             let total = total
                 .ok_or_else(|| format!("no simulated events of {spec} in category {category}"))?;
             let title = |v: &Variable| match &v.unit {
-                Some(unit) => format!("{} / {unit}", v.x_title),
+                Some(unit) => format!("{} ({unit})", v.x_title),
                 None => v.x_title.clone(),
             };
             let mut plot = Plot2D::new(Hist2D::from_histogram(&total)?, title(x), title(y));
