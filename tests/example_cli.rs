@@ -50,7 +50,11 @@ fn the_readme_example_runs_from_a_clean_store_and_a_second_run_does_nothing() {
     assert_eq!(plots.len(), 35, "{plots:?}");
     for plot in &plots {
         let bytes = std::fs::read(plot).unwrap();
-        assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000, "{}", plot.display());
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
+            "{}",
+            plot.display()
+        );
     }
     let hists: Vec<_> = all
         .iter()
@@ -75,5 +79,8 @@ fn the_readme_example_runs_from_a_clean_store_and_a_second_run_does_nothing() {
         .lines()
         .find(|l| l.trim_start().starts_with("ran:"))
         .unwrap_or_default();
-    assert!(ran.trim().ends_with(" 0") || again.contains("nothing to do"), "{again}");
+    assert!(
+        ran.trim().ends_with(" 0") || again.contains("nothing to do"),
+        "{again}"
+    );
 }

@@ -388,13 +388,14 @@ impl Histogram {
                 reason: format!("cannot rename category {from} to {to}: {to} exists already"),
             });
         }
-        let slot = categories
-            .iter_mut()
-            .find(|c| **c == from)
-            .ok_or_else(|| Error::NoSuchCategory {
-                axis: a.name.clone(),
-                category: from.to_string(),
-            })?;
+        let slot =
+            categories
+                .iter_mut()
+                .find(|c| **c == from)
+                .ok_or_else(|| Error::NoSuchCategory {
+                    axis: a.name.clone(),
+                    category: from.to_string(),
+                })?;
         *slot = to;
         Ok(())
     }
