@@ -499,3 +499,12 @@ fn help_tasks_and_completion() {
         );
     }
 }
+
+#[test]
+fn a_bare_boolean_flag_does_not_swallow_the_next_option() {
+    let dir = Dir::with_files(&[("a.txt", b"one two")]);
+    let out = dir.cf(&["run", "CountWords", "--pilot", "--inputs", "a.txt"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let out = dir.cf(&["run", "CountWords", "--pilot", "false", "--inputs", "a.txt"]);
+    assert!(out.status.success(), "{}", describe(&out));
+}

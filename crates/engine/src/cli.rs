@@ -139,7 +139,11 @@ fn param_arg(id: &str, long: &str, decl: &crate::param::ParamDecl, family: &str,
         .action(ArgAction::Set)
         .allow_hyphen_values(true);
     if matches!(decl.kind(), crate::param::ParamKind::Bool) {
-        arg = arg.num_args(0..=1).default_missing_value("true");
+        // A bare flag is `true`; the next `--option` is never taken as its value.
+        arg = arg
+            .num_args(0..=1)
+            .default_missing_value("true")
+            .allow_hyphen_values(false);
     }
     if !own {
         arg = arg.hide_short_help(true);
