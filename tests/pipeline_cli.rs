@@ -665,6 +665,7 @@ fn plot_tasks_draw_one_plot_per_category_and_variable_in_every_file_type() {
         "tt,label=TT",
         "--variable-settings",
         "ht,rebin=2,overflow",
+        "--density",
     ]);
     let mut plots = Vec::new();
     walk(&a.store().join("pipeline_test/PlotVariables1D"), &mut plots);

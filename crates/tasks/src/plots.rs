@@ -18,12 +18,13 @@ use crate::step::{PipelineTask, RequireMap, Step};
 use crate::yields::restrict;
 
 /// The parameters the plot families add to the histogram ones.
-pub(crate) const PLOT_PARAMS: [&str; 7] = [
+pub(crate) const PLOT_PARAMS: [&str; 8] = [
     "file_types",
     "process_settings",
     "variable_settings",
     "skip_ratio",
     "shape_norm",
+    "density",
     "yscale",
     "cms_label",
 ];
@@ -387,6 +388,7 @@ fn variables_1d(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxErro
             plot.header = header(task)?;
             plot.skip_ratio = task.params.bool("skip_ratio")?;
             plot.shape_norm = task.params.bool("shape_norm")?;
+            plot.density = task.params.bool("density")?;
             plot.fold_flow = settings.is_some_and(|s| s.overflow);
             plot.y_scale = scale(task, settings)?;
             let cat = config.category(category).ok_or("category")?;

@@ -162,6 +162,12 @@ pub(crate) fn decl(name: &str) -> ParamDecl {
             "normalise every process to unit area (shapes only)",
         )
         .with_default(false),
+        "density" => ParamDecl::new(
+            "density",
+            ParamKind::Bool,
+            "divide every bin by its width (events per GeV), for variable binnings",
+        )
+        .with_default(false),
         "yscale" => ParamDecl::new(
             "yscale",
             ParamKind::Choice(vec!["linear".into(), "log".into()]),
