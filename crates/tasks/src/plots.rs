@@ -321,6 +321,39 @@ fn process_hist(
     Ok(total)
 }
 
+/// The chosen processes that are simulation.
+fn simulated(task: &PipelineTask) -> Result<Vec<&str>, BoxError> {
+    let config = task.scope.config();
+    Ok(task
+        .params
+        .str_list("processes")?
+        .into_iter()
+        .filter(|p| config.process(p).is_some_and(|p| !p.is_data))
+        .collect())
+}
+
+/// [`process_hist`] summed over several processes (a stack's total, all simulation).
+fn processes_hist(
+    config: &Config,
+    hists: &[(String, Histogram)],
+    processes: &[&str],
+    category: &str,
+    shift: i64,
+    axes: &[&str],
+    rebin: Option<usize>,
+) -> Result<Option<Histogram>, BoxError> {
+    let mut total: Option<Histogram> = None;
+    for process in processes {
+        if let Some(h) = process_hist(config, hists, process, category, shift, axes, rebin)? {
+            match &mut total {
+                Some(t) => t.add(&h)?,
+                None => total = Some(h),
+            }
+        }
+    }
+    Ok(total)
+}
+
 fn shift_id(task: &PipelineTask, name: &str) -> Result<i64, BoxError> {
     Ok(task.scope.shift(name)?.id)
 }
@@ -424,27 +457,18 @@ fn variables_1d(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxErro
                 }
             }
             if !sources.is_empty() && !stacked.is_empty() {
+                let stacked: Vec<&str> = stacked.iter().map(String::as_str).collect();
                 let total = |shift: i64| -> Result<Option<Hist1D>, BoxError> {
-                    let mut sum: Option<Histogram> = None;
-                    for name in &stacked {
-                        if let Some(h) = process_hist(
-                            config,
-                            &hists,
-                            name,
-                            category,
-                            shift,
-                            &[&variable.name],
-                            rebin,
-                        )? {
-                            match &mut sum {
-                                Some(s) => s.add(&h)?,
-                                None => sum = Some(h),
-                            }
-                        }
-                    }
-                    sum.map(|h| Hist1D::from_histogram(&h))
-                        .transpose()
-                        .map_err(Into::into)
+                    let sum = processes_hist(
+                        config,
+                        &hists,
+                        &stacked,
+                        category,
+                        shift,
+                        &[&variable.name],
+                        rebin,
+                    )?;
+                    Ok(sum.map(|h| Hist1D::from_histogram(&h)).transpose()?)
                 };
                 if let Some(nominal) = total(0)? {
                     let mut pairs = Vec::new();
@@ -476,21 +500,15 @@ fn variables_2d(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxErro
         };
         let hists = load(task, ctx, spec)?;
         for category in task.params.str_list("categories")? {
-            let mut total: Option<Histogram> = None;
-            for name in task.params.str_list("processes")? {
-                let process = config.process(name).ok_or("process")?;
-                if process.is_data {
-                    continue;
-                }
-                if let Some(h) =
-                    process_hist(config, &hists, name, category, 0, &[&x.name, &y.name], None)?
-                {
-                    match &mut total {
-                        Some(t) => t.add(&h)?,
-                        None => total = Some(h),
-                    }
-                }
-            }
+            let total = processes_hist(
+                config,
+                &hists,
+                &simulated(task)?,
+                category,
+                0,
+                &[&x.name, &y.name],
+                None,
+            )?;
             let total = total
                 .ok_or_else(|| format!("no simulated events of {spec} in category {category}"))?;
             let title = |v: &Variable| match &v.unit {
@@ -522,33 +540,18 @@ fn shifted(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxError> {
         };
         let hists = load(task, ctx, spec)?;
         for category in task.params.str_list("categories")? {
-            let mc: Vec<&str> = task
-                .params
-                .str_list("processes")?
-                .into_iter()
-                .filter(|p| config.process(p).is_some_and(|p| !p.is_data))
-                .collect();
+            let mc = simulated(task)?;
             let total = |shift: i64| -> Result<Option<Hist1D>, BoxError> {
-                let mut sum: Option<Histogram> = None;
-                for name in &mc {
-                    if let Some(h) = process_hist(
-                        config,
-                        &hists,
-                        name,
-                        category,
-                        shift,
-                        &[&variable.name],
-                        None,
-                    )? {
-                        match &mut sum {
-                            Some(s) => s.add(&h)?,
-                            None => sum = Some(h),
-                        }
-                    }
-                }
-                sum.map(|h| Hist1D::from_histogram(&h))
-                    .transpose()
-                    .map_err(Into::into)
+                let sum = processes_hist(
+                    config,
+                    &hists,
+                    &mc,
+                    category,
+                    shift,
+                    &[&variable.name],
+                    None,
+                )?;
+                Ok(sum.map(|h| Hist1D::from_histogram(&h)).transpose()?)
             };
             let nominal = total(0)?
                 .ok_or_else(|| format!("no simulated events of {spec} in category {category}"))?;
