@@ -66,37 +66,34 @@ fn specs(task: &PipelineTask) -> Result<Vec<Spec<'_>>, BoxError> {
         .collect()
 }
 
+/// One binary histogram per variable and the yields, named by `file(histogram name)`.
+fn hist_outputs(
+    task: &PipelineTask,
+    file: impl Fn(&str) -> String,
+) -> Result<Vec<(String, Output)>, BoxError> {
+    let mut names: Vec<String> = specs(task)?.into_iter().map(|s| s.name).collect();
+    names.push(YIELDS.to_string());
+    names
+        .into_iter()
+        .map(|name| Ok((name.clone(), Output::File(task.target(&file(&name))?))))
+        .collect()
+}
+
 /// Per branch: one binary histogram per variable and the yields.
 pub(crate) fn branch_output(task: &PipelineTask, m: usize) -> Result<Output, BoxError> {
-    let mut outputs = Vec::new();
-    for spec in specs(task)? {
-        let name = &spec.name;
-        outputs.push((
-            name.clone(),
-            Output::File(task.target(&format!("hist__{name}__{m}.bin"))?),
-        ));
-    }
-    outputs.push((
-        YIELDS.to_string(),
-        Output::File(task.target(&format!("{YIELDS}__{m}.bin"))?),
-    ));
+    let outputs = hist_outputs(task, |name| {
+        if name == YIELDS {
+            format!("{YIELDS}__{m}.bin")
+        } else {
+            format!("hist__{name}__{m}.bin")
+        }
+    })?;
     Ok(Output::map(outputs))
 }
 
 /// Merged: one binary histogram per variable and the yields, and all of them as UHI JSON.
 pub(crate) fn merged_output(task: &PipelineTask, prefix: &str) -> Result<Output, BoxError> {
-    let mut outputs = Vec::new();
-    for spec in specs(task)? {
-        let name = &spec.name;
-        outputs.push((
-            name.clone(),
-            Output::File(task.target(&format!("{prefix}__{name}.bin"))?),
-        ));
-    }
-    outputs.push((
-        YIELDS.to_string(),
-        Output::File(task.target(&format!("{prefix}__{YIELDS}.bin"))?),
-    ));
+    let mut outputs = hist_outputs(task, |name| format!("{prefix}__{name}.bin"))?;
     outputs.push((
         UHI.to_string(),
         Output::File(task.target(&format!("{prefix}.json"))?),

@@ -343,28 +343,46 @@ fn dataset_files(task: &PipelineTask) -> Result<(), BoxError> {
 }
 
 fn calibrate(task: &PipelineTask) -> Result<(), BoxError> {
-    let b = branch(task)?;
     let dataset = task.dataset()?;
-    let name = task.params.str("calibrator")?;
-    let mut tree = FunctionTree::build(
-        &task.scope.functions,
-        name,
+    let for_only = if dataset.is_data() {
+        "simulation"
+    } else {
+        "data"
+    };
+    write_columns(
+        task,
         Kind::Calibrator,
-        &task.scope.info(dataset),
-    )?;
+        task.params.str("calibrator")?,
+        &input_file(task, branch(task)?)?,
+        &format!(" (it is for {for_only} only); leave it out of --calibrators"),
+    )
+}
+
+/// Runs one calibrator or producer over `input` and writes the columns it produces: the
+/// body of CalibrateEvents and ProduceColumns. `hint` ends the error when the function does
+/// not apply to the dataset.
+fn write_columns(
+    task: &PipelineTask,
+    kind: Kind,
+    name: &str,
+    input: &std::path::Path,
+    hint: &str,
+) -> Result<(), BoxError> {
+    let dataset = task.dataset()?;
+    let mut tree =
+        FunctionTree::build(&task.scope.functions, name, kind, &task.scope.info(dataset))?;
     if tree.name().is_none() {
         return Err(format!(
-            "calibrator `{name}` does not apply to dataset `{}` (it is for {} only); leave it out of --calibrators",
-            dataset.name,
-            if dataset.is_data() { "simulation" } else { "data" }
+            "{kind} `{name}` does not apply to dataset `{}`{hint}",
+            dataset.name
         )
         .into());
     }
     tree.setup(&external_files(task.scope.config()))?;
-    let input = Input::open(&input_file(task, b)?, &[])?;
+    let input = Input::open(input, &[])?;
     check_available(task, &input, &[&tree], &ColumnSet::new())?;
     let produced = tree.produced_columns();
-    let plan = input.plan(&readable(&input, &tree.used_columns()), &[]);
+    let plan = input.plan(&readable(&input, &tree.used_columns()), &aliases(task)?);
     let mut writer = Writer::new(&out_path(task)?)?;
     let timing = Timing::default();
     for events in timing.reading(input.read(&plan, DEFAULT_BATCH_SIZE)?) {
@@ -821,34 +839,11 @@ fn merge_reduced(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxErr
 }
 
 fn produce(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxError> {
-    let dataset = task.dataset()?;
-    let name = task.params.str("producer")?;
-    let mut tree = FunctionTree::build(
-        &task.scope.functions,
-        name,
+    write_columns(
+        task,
         Kind::Producer,
-        &task.scope.info(dataset),
-    )?;
-    if tree.name().is_none() {
-        return Err(format!(
-            "producer `{name}` does not apply to dataset `{}`; leave it out of --producers",
-            dataset.name
-        )
-        .into());
-    }
-    tree.setup(&external_files(task.scope.config()))?;
-    let input = Input::open(&input_path(ctx, "merged", None)?, &[])?;
-    check_available(task, &input, &[&tree], &ColumnSet::new())?;
-    let produced = tree.produced_columns();
-    let plan = input.plan(&readable(&input, &tree.used_columns()), &aliases(task)?);
-    let mut writer = Writer::new(&out_path(task)?)?;
-    let timing = Timing::default();
-    for events in timing.reading(input.read(&plan, DEFAULT_BATCH_SIZE)?) {
-        let mut events = events?;
-        timing.functions(|| tree.run(&mut events))?;
-        timing.writing(|| writer.write(&events.select(&produced)?))?;
-    }
-    timing.writing(|| writer.finish())?;
-    timing.report(&task.params);
-    Ok(())
+        task.params.str("producer")?,
+        &input_path(ctx, "merged", None)?,
+        "; leave it out of --producers",
+    )
 }
