@@ -151,6 +151,11 @@ impl Analysis {
     }
 }
 
+/// A JSON file of the store, parsed.
+fn read_json(path: impl AsRef<Path>) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 fn walk(dir: &Path, out: &mut Vec<(PathBuf, SystemTime)>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -275,8 +280,7 @@ fn summaries_cutflow_yields_and_datacards() {
         &a.store().join("pipeline_test/CreateCutflowHistograms"),
         "cutflow.json",
     );
-    let value: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(cutflow).unwrap()).unwrap();
+    let value: serde_json::Value = read_json(cutflow);
     let steps = &value["cutflow"]["axes"][0]["categories"];
     assert_eq!(
         steps,
@@ -288,8 +292,7 @@ fn summaries_cutflow_yields_and_datacards() {
         &a.store().join("pipeline_test/MergeSelectionStats"),
         "stats.json",
     );
-    let stats: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(stats).unwrap()).unwrap();
+    let stats: serde_json::Value = read_json(stats);
     assert_eq!(stats["num_events"], 200);
     let selected = stats["num_events_selected"].as_u64().unwrap();
     assert!(selected > 0 && selected < 200, "{stats}");
@@ -326,8 +329,7 @@ fn summaries_cutflow_yields_and_datacards() {
             .join("pipeline_test/MergeSelectionStats/run3/data_tt"),
         "stats.json",
     );
-    let data_stats: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(data_stats).unwrap()).unwrap();
+    let data_stats: serde_json::Value = read_json(data_stats);
     let data_selected = data_stats["num_events_selected"].as_u64().unwrap();
     let incl: Vec<&str> = data_row.split_whitespace().collect();
     assert_eq!(incl[1], format!("{data_selected}.00"), "{table}");
@@ -421,8 +423,7 @@ fn bad_parameters_name_the_parameter_and_suggest() {
 }
 
 fn uhi_values(path: &Path, name: &str) -> Vec<f64> {
-    let value: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let value: serde_json::Value = read_json(path);
     fn flatten(v: &serde_json::Value, out: &mut Vec<f64>) {
         match v {
             serde_json::Value::Array(items) => items.iter().for_each(|i| flatten(i, out)),
@@ -532,8 +533,7 @@ fn a_two_dimensional_variable_projects_onto_its_parts() {
         &a.store().join("pipeline_test/MergeHistograms/run3/tt"),
         "hist.json",
     );
-    let value: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let value: serde_json::Value = read_json(&json);
     let axes: Vec<&str> = value["jet1_pt-ht"]["axes"]
         .as_array()
         .unwrap()
@@ -626,8 +626,7 @@ configs:
         &dir.path().join("store/toy_test/MergeSelectionStats/toy/tt"),
         "stats.json",
     );
-    let stats: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(stats).unwrap()).unwrap();
+    let stats: serde_json::Value = read_json(stats);
     assert_eq!(stats["num_events"], 3000);
     let selected = stats["num_events_selected"].as_u64().unwrap();
     assert!(selected > 300 && selected < 1500, "{stats}");
