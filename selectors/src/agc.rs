@@ -1,9 +1,10 @@
 //! The Analysis Grand Challenge ttbar selection.
 
+use arrow_buffer::BooleanBuffer;
 use cf_analysis::{selector, ClosureFunction, SelectionResult};
 
 use crate::categories::BTAG_WORKING_POINT;
-use crate::objects::{mask, ObjectMask};
+use crate::objects::{mask_array, ObjectMask};
 
 /// Thresholds of the AGC selection; the defaults are the published ones (NanoAOD v12 names).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -58,46 +59,41 @@ pub fn agc(cuts: AgcCuts) -> ClosureFunction {
         .expect("literal routes are valid")
         .select(move |events, _| {
             let c = cuts;
-            let electrons = ObjectMask::all(events, "Electron.pt")?
+            let electrons = ObjectMask::all("agc", events, "Electron.pt")?
                 .f32(events, "Electron.pt", |v| v > c.lepton_pt)?
                 .f32(events, "Electron.eta", |v| v.abs() < c.lepton_abs_eta)?
                 .int(events, "Electron.cutBased", |v| v == c.electron_cut_based)?
-                .f32(events, "Electron.sip3d", |v| v < c.sip3d)?;
-            let muons = ObjectMask::all(events, "Muon.pt")?
+                .f32(events, "Electron.sip3d", |v| v < c.sip3d)?
+                .kept();
+            let muons = ObjectMask::all("agc", events, "Muon.pt")?
                 .f32(events, "Muon.pt", |v| v > c.lepton_pt)?
                 .f32(events, "Muon.eta", |v| v.abs() < c.lepton_abs_eta)?
                 .flag(events, "Muon.tightId")?
                 .f32(events, "Muon.sip3d", |v| v < c.sip3d)?
                 .f32(events, "Muon.pfRelIso04_all", |v| v < c.muon_isolation)?;
-            let jets = ObjectMask::all(events, "Jet.pt")?
+            let jets = ObjectMask::all("agc", events, "Jet.pt")?
                 .f32(events, "Jet.pt", |v| v > c.jet_pt)?
                 .f32(events, "Jet.eta", |v| v.abs() < c.jet_abs_eta)?
                 .int(events, "Jet.jetId", |v| v >= c.jet_id)?;
-            let bjets = ObjectMask {
-                offsets: jets.offsets.clone(),
-                keep: jets.keep.clone(),
-            }
-            .f32(events, "Jet.btagDeepFlavB", |v| v >= c.btag)?;
+            let bjets = jets
+                .clone()
+                .f32(events, "Jet.btagDeepFlavB", |v| v >= c.btag)?
+                .kept();
+            let (muons, jets) = (muons.kept(), jets.kept());
 
-            let leptons: Vec<usize> = electrons
-                .counts()
-                .iter()
-                .zip(muons.counts())
-                .map(|(e, m)| e + m)
-                .collect();
-            let lepton = mask(&leptons, |n| n == 1);
-            let jet = mask(&jets.counts(), |n| n >= c.min_jets);
-            let btag = mask(&bjets.counts(), |n| n >= 1);
-            let all = arrow_array::BooleanArray::from_iter(
-                (0..lepton.len()).map(|i| Some(lepton.value(i) && jet.value(i) && btag.value(i))),
-            );
-            Ok(SelectionResult::new(all)
-                .with_step("lepton", lepton)
-                .with_step("jet", jet)
-                .with_step("btag", btag)
-                .with_objects("Electron", "Electron", electrons.indices())
-                .with_objects("Muon", "Muon", muons.indices())
-                .with_objects("Jet", "Jet", jets.indices())
-                .with_objects("Jet", "BJet", bjets.indices()))
+            let lepton = BooleanBuffer::collect_bool(electrons.len(), |event| {
+                electrons.count(event) + muons.count(event) == 1
+            });
+            let jet = jets.mask(|n| n >= c.min_jets);
+            let btag = bjets.mask(|n| n >= 1);
+            let all = &(&lepton & &jet) & &btag;
+            Ok(SelectionResult::new(mask_array(all))
+                .with_step("lepton", mask_array(lepton))
+                .with_step("jet", mask_array(jet))
+                .with_step("btag", mask_array(btag))
+                .with_objects("Electron", "Electron", electrons.into_indices())
+                .with_objects("Muon", "Muon", muons.into_indices())
+                .with_objects("Jet", "Jet", jets.into_indices())
+                .with_objects("Jet", "BJet", bjets.into_indices()))
         })
 }

@@ -17,4 +17,16 @@ pub enum Error {
         /// The type found.
         found: String,
     },
+    /// A field of a collection does not have one value per object of the collection.
+    #[error("`{function}` expects one value of `{column}` per object of its collection ({expected}), but the column holds {found}; check the step that wrote this column")]
+    Misaligned {
+        /// The function.
+        function: &'static str,
+        /// The column's route.
+        column: String,
+        /// The number of objects of the collection.
+        expected: usize,
+        /// The number of values found.
+        found: usize,
+    },
 }
