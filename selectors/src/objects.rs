@@ -102,20 +102,29 @@ impl ObjectMask {
 
     /// The kept objects: how many per event, and their indices within their event.
     pub(crate) fn kept(&self) -> Kept {
-        let mut indices = vec![0i32; self.keep.len()];
-        let mut offsets = Vec::with_capacity(self.offsets.len());
-        offsets.push(0i32);
-        let mut kept = 0usize;
-        for w in self.offsets.windows(2) {
-            let (start, end) = (w[0] as usize, w[1] as usize);
-            for (local, &keep) in self.keep[start..end].iter().enumerate() {
-                // Every object is written and the cursor only moves past kept ones, so a
-                // dropped object is overwritten by the next. `kept <= start + local`: in bounds.
-                indices[kept] = local as i32;
-                kept += usize::from(keep);
-            }
-            offsets.push(kept as i32);
+        let n = self.keep.len();
+        // Where events start, scattered from the offsets: the pass below then runs over all
+        // objects at once. A loop per event would mispredict its exit at every event, as
+        // events hold varying numbers of objects, and cost more than the pass itself.
+        let mut first = vec![false; n + 1];
+        for &offset in self.offsets.iter() {
+            first[offset as usize] = true;
         }
+        let mut indices = vec![0i32; n];
+        // `before[i]`: the number of kept objects before object `i`.
+        let mut before = vec![0i32; n + 1];
+        let (mut kept, mut local) = (0usize, 0i32);
+        for ((&keep, &first), before) in self.keep.iter().zip(&first).zip(&mut before) {
+            local = if first { 0 } else { local };
+            // Every object is written and the cursor only moves past kept ones, so a dropped
+            // object is overwritten by the next. `kept` <= the object's position: in bounds.
+            indices[kept] = local;
+            *before = kept as i32;
+            kept += usize::from(keep);
+            local += 1;
+        }
+        before[n] = kept as i32;
+        let offsets = self.offsets.iter().map(|&o| before[o as usize]).collect();
         indices.truncate(kept);
         Kept { offsets, indices }
     }
