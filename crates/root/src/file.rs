@@ -5,6 +5,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::cache::FileId;
 use crate::compress::decompress;
 use crate::cursor::{Cursor, Parse};
 use crate::error::{Error, Result};
@@ -18,6 +19,8 @@ pub(crate) struct Source {
     pub(crate) path: PathBuf,
     file: File,
     pub(crate) len: u64,
+    /// Identifies the file's content for the basket cache.
+    pub(crate) id: FileId,
 }
 
 impl Source {
@@ -147,8 +150,13 @@ impl RootFile {
             source,
         };
         let file = File::open(&path).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
-        let src = Arc::new(Source { path, file, len });
+        let meta = file.metadata().map_err(io)?;
+        let src = Arc::new(Source {
+            path,
+            file,
+            len: meta.len(),
+            id: FileId::of(&meta),
+        });
         let keys = read_top_keys(&src)?;
         Ok(RootFile { src, keys })
     }

@@ -28,6 +28,11 @@
 //! the rayon pool (`RAYON_NUM_THREADS` bounds it). A [`Tree`] is cheap to clone and
 //! `Send + Sync`: several threads may read from it at once.
 //!
+//! Decompressed baskets stay in a process-wide cache (least recently used out first,
+//! [`DEFAULT_BASKET_CACHE_BYTES`] unless [`set_basket_cache_capacity`] says otherwise), so that
+//! reading the same branches of the same unchanged file again, as every step of a pipeline
+//! does, skips decompression.
+//!
 //! ## Bad input
 //!
 //! Every length and position read from the file is checked before use: a truncated, corrupt or
@@ -63,6 +68,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod cache;
 mod compress;
 mod cursor;
 mod decode;
@@ -72,6 +78,7 @@ mod pool;
 mod streamer;
 mod tree;
 
+pub use cache::{set_basket_cache_capacity, DEFAULT_BASKET_CACHE_BYTES};
 pub use error::{Error, Result};
 pub use file::{KeyInfo, RootFile};
 pub use tree::{Branch, Chunk, Chunks, LeafType, Tree};

@@ -444,10 +444,22 @@ impl TreeInner {
                 }
             }
         }
+        needed.retain(|&(b, k)| match self.cached(b, k) {
+            Some(basket) => {
+                cache.insert((b, k), basket);
+                false
+            }
+            None => true,
+        });
         let loaded = needed
             .par_iter()
             .map(|&(b, k)| self.load(b, k).map(|basket| ((b, k), Arc::new(basket))))
             .collect::<Result<Vec<_>>>()?;
+        for ((b, k), basket) in &loaded {
+            if let BasketSource::Disk { seek, .. } = self.branches[*b].baskets[*k].source {
+                crate::cache::insert(self.src.id, seek, basket);
+            }
+        }
         cache.extend(loaded);
         let arrays = ids
             .par_iter()
@@ -478,6 +490,14 @@ impl TreeInner {
             self.src
                 .malformed(format!("branch {} of tree {}", branch.name, self.name), e)
         })
+    }
+
+    /// The basket, if an earlier read of this file left it decompressed in the process cache.
+    fn cached(&self, b: usize, k: usize) -> Option<Arc<Basket>> {
+        match self.branches[b].baskets[k].source {
+            BasketSource::Disk { seek, .. } => crate::cache::get(self.src.id, seek),
+            BasketSource::Embedded(_) => None,
+        }
     }
 
     fn load(&self, b: usize, k: usize) -> Result<Basket> {
