@@ -3,7 +3,8 @@
 //! [`plan`] walks the requirements of the requested tasks, merges tasks with the same id,
 //! and stops at complete tasks: their requirements are never looked at. A workflow's branches
 //! are checked with one directory listing per output directory. [`Plan::execute`] then runs
-//! the incomplete tasks in dependency order on `workers` threads. A failed task stops its
+//! the incomplete tasks in dependency order on `workers` threads, depth first (a task that
+//! became ready is run before older ready ones, so data stays warm). A failed task stops its
 //! dependents; everything independent of it still runs.
 
 use std::collections::{HashMap, VecDeque};
@@ -544,7 +545,9 @@ impl Plan {
                 if ok || tolerant {
                     exec.remaining[d] -= 1;
                     if exec.remaining[d] == 0 {
-                        exec.ready.push_back(d);
+                        // Depth first: the task that just ended left its inputs (decoded
+                        // baskets, written files) warm in memory for what needs them next.
+                        exec.ready.push_front(d);
                     }
                 } else {
                     exec.state[d] = State::NotRun(self.nodes[j].label.clone());
