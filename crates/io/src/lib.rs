@@ -4,7 +4,7 @@
 //! records, or flat NanoAOD names such as `Jet_pt`) and offers its columns as routes. Reading
 //! takes a [`cf_columns::ColumnSet`] and decodes only those columns, in batches of events.
 //! [`Overlay`] stacks the column files later steps wrote on top of their input events and reads
-//! them as one stream. [`EventWriter`] writes batches as ZSTD Parquet, atomically.
+//! them as one stream. [`EventWriter`] writes batches as LZ4 Parquet, atomically.
 //!
 //! # Example
 //!

@@ -1,4 +1,9 @@
-//! Writing event batches as ZSTD Parquet, atomically.
+//! Writing event batches as LZ4 Parquet, atomically.
+//!
+//! Event files are intermediate: written once, read by the next steps of the same analysis.
+//! LZ4 (the `LZ4_RAW` codec, which pyarrow reads) is much cheaper than ZSTD level 3 was: on the
+//! 1M-event AGC pipeline ZSTD compression took ~10% of all CPU time, and LZ4 cut the run from
+//! 6.6 to 5.2 CPU seconds, for files ~1.8x larger.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -8,7 +13,7 @@ use std::sync::Arc;
 use arrow_schema::SchemaRef;
 use cf_columns::Events;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 
@@ -19,9 +24,6 @@ use crate::parquet_source::{LAYOUT_KEY, NESTED_LAYOUT, PAGES_KEY, PLAIN_V1_PAGES
 /// megabytes of NanoAOD columns, so that readers can chunk a file without reading it whole.
 pub const DEFAULT_ROW_GROUP_SIZE: usize = 100_000;
 
-/// ZSTD level for event files: files are written once and read by every later step; level 3
-/// wrote as fast as level 1 here, 5% smaller, and read back ~15% faster.
-const ZSTD_LEVEL: i32 = 3;
 
 /// Writes event batches to one Parquet file in cf's nested layout, atomically.
 ///
@@ -112,9 +114,8 @@ impl EventWriter {
 
     fn open(&self, schema: &SchemaRef) -> Result<ArrowWriter<File>> {
         let file = File::create(&self.temp).map_err(|e| Error::io(&self.temp, e))?;
-        let zstd = ZstdLevel::try_new(ZSTD_LEVEL).expect("level 3 is a valid ZSTD level");
         let properties = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(zstd))
+            .set_compression(Compression::LZ4_RAW)
             .set_max_row_group_row_count(Some(self.row_group_size))
             // Event columns rarely repeat values; dictionaries cost time and are dropped anyway.
             .set_dictionary_enabled(false)
