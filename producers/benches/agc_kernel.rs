@@ -271,7 +271,7 @@ fn select(
             .iter()
             .find(|o| o.source == "Jet" && o.target == "Jet")
             .ok_or("the agc selector selects no jets")?;
-        let indices = arrow_select::filter::filter(jets.indices.as_ref(), mask)?;
+        let indices = cf_columns::filter_column(&jets.indices, mask)?;
         selected.collection_from_indices("Jet", "Jet", indices.as_ref())?;
         Ok(selected)
     })

@@ -10,9 +10,10 @@ use arrow_array::{
     Array, ArrayRef, BooleanArray, ListArray, RecordBatch, RecordBatchOptions, StructArray,
     UInt32Array,
 };
-use arrow_buffer::{OffsetBuffer, ScalarBuffer};
+use arrow_buffer::{BooleanBuffer, BooleanBufferBuilder, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, FieldRef, Fields, Schema};
-use arrow_select::{filter::filter, filter::filter_record_batch, take::take};
+use arrow_select::filter::{filter, FilterBuilder, FilterPredicate};
+use arrow_select::take::take;
 
 use crate::column_set::ColumnSet;
 use crate::error::{Error, Result};
@@ -258,7 +259,19 @@ impl Events {
                 found: mask.len(),
             });
         }
-        Ok(Events::new(filter_record_batch(&self.batch, mask)?))
+        let rows = RowFilter::new(mask);
+        let columns = self
+            .batch
+            .columns()
+            .iter()
+            .map(|column| rows.apply(column))
+            .collect::<Result<Vec<_>>>()?;
+        let options = RecordBatchOptions::new().with_row_count(Some(rows.predicate.count()));
+        Ok(Events::new(RecordBatch::try_new_with_options(
+            self.batch.schema(),
+            columns,
+            &options,
+        )?))
     }
 
     /// The normalised offsets and struct values of collection `name`.
@@ -342,6 +355,88 @@ impl Events {
         let new_offsets = OffsetBuffer::new(ScalarBuffer::from(counts));
         self.put_top_level(target, list_of(new_offsets, filtered));
         Ok(())
+    }
+}
+
+/// The rows of `column` where `mask` is true (null counts as false), as Arrow's `filter` but
+/// faster for lists: a list of primitives or of structs is filtered through its flat values
+/// with one predicate built from the kept events' object ranges, instead of list by list.
+pub fn filter_column(column: &ArrayRef, mask: &BooleanArray) -> Result<ArrayRef> {
+    if mask.len() != column.len() {
+        return Err(Error::LengthMismatch {
+            route: Route::new(["<event mask>"]),
+            expected: column.len(),
+            found: mask.len(),
+        });
+    }
+    RowFilter::new(mask).apply(column)
+}
+
+/// An event mask prepared once for all the columns of a batch.
+struct RowFilter {
+    /// The kept events (nulls of the mask folded in as false).
+    keep: BooleanBuffer,
+    predicate: FilterPredicate,
+}
+
+impl RowFilter {
+    fn new(mask: &BooleanArray) -> RowFilter {
+        let keep = match mask.nulls() {
+            Some(nulls) => mask.values() & nulls.inner(),
+            None => mask.values().clone(),
+        };
+        let predicate = FilterBuilder::new(&BooleanArray::new(keep.clone(), None))
+            .optimize()
+            .build();
+        RowFilter { keep, predicate }
+    }
+
+    fn apply(&self, column: &ArrayRef) -> Result<ArrayRef> {
+        match column.data_type() {
+            // Arrow filters a list list by list through a generic copier; its values are
+            // contiguous per event, so one predicate over the values does the same work.
+            DataType::List(_) if column.null_count() == 0 => self.list(column.as_list::<i32>()),
+            _ => Ok(self.predicate.filter(column.as_ref())?),
+        }
+    }
+
+    fn list(&self, list: &ListArray) -> Result<ArrayRef> {
+        let offsets = list.offsets();
+        let first = offsets[0] as usize;
+        let total = offsets[offsets.len() - 1] as usize - first;
+        let mut objects = BooleanBufferBuilder::new(total);
+        let mut new_offsets = Vec::with_capacity(self.predicate.count() + 1);
+        new_offsets.push(0i32);
+        let mut kept = 0i32;
+        for (start, end) in self.keep.set_slices() {
+            let (from, to) = (
+                offsets[start] as usize - first,
+                offsets[end] as usize - first,
+            );
+            objects.append_n(from - objects.len(), false);
+            objects.append_n(to - from, true);
+            for w in offsets[start..=end].windows(2) {
+                kept += w[1] - w[0];
+                new_offsets.push(kept);
+            }
+        }
+        objects.append_n(total - objects.len(), false);
+        let objects = BooleanArray::new(objects.finish(), None);
+        let values = list.values().slice(first, total);
+        let mut builder = FilterBuilder::new(&objects);
+        if FilterBuilder::is_optimize_beneficial(values.data_type()) {
+            builder = builder.optimize();
+        }
+        let values = builder.build().filter(values.as_ref())?;
+        let DataType::List(item) = list.data_type() else {
+            unreachable!("called on list arrays only")
+        };
+        Ok(Arc::new(ListArray::try_new(
+            item.clone(),
+            OffsetBuffer::new(ScalarBuffer::from(new_offsets)),
+            values,
+            None,
+        )?))
     }
 }
 
@@ -603,6 +698,7 @@ pub fn element_at(route: &Route, column: &ArrayRef, index: i64) -> Result<ArrayR
 mod tests {
     use arrow_array::types::{Float32Type, Int32Type};
     use arrow_array::{Float32Array, Int64Array};
+    use arrow_select::filter::filter_record_batch;
 
     use super::*;
 
@@ -756,6 +852,64 @@ mod tests {
             [vec![50.0, 40.0, 30.0], vec![25.0]]
         );
         assert!(events.filter(&BooleanArray::from(vec![true])).is_err());
+    }
+
+    /// `filter` and `filter_column` against Arrow's own filter, which they must equal.
+    #[test]
+    fn filter_matches_arrow_on_edge_cases() {
+        let mut events = sample();
+        // A top-level list of primitives, and one with a null list (Arrow's path).
+        let ids = ListArray::from_iter_primitive::<Int32Type, _, _>(vec![
+            Some(vec![Some(1), Some(2)]),
+            Some(vec![]),
+            Some(vec![Some(3)]),
+        ]);
+        events.set_column(&route("ids"), Arc::new(ids)).unwrap();
+        let with_null = ListArray::from_iter_primitive::<Int32Type, _, _>(vec![
+            Some(vec![Some(1)]),
+            None,
+            Some(vec![Some(4), None]),
+        ]);
+        events
+            .set_column(&route("maybe"), Arc::new(with_null))
+            .unwrap();
+        let masks = [
+            vec![Some(true), Some(true), Some(true)],
+            vec![Some(false), Some(false), Some(false)],
+            vec![Some(true), Some(false), Some(true)],
+            vec![Some(false), Some(true), Some(true)],
+            vec![None, Some(true), Some(true)],
+            vec![Some(true), None, None],
+        ];
+        for batch in [
+            events.batch().clone(),
+            events.batch().slice(1, 2),
+            events.batch().slice(2, 1),
+            events.batch().slice(0, 0),
+        ] {
+            let events = Events::new(batch);
+            for mask in &masks {
+                let mask = BooleanArray::from(mask[..events.num_events()].to_vec());
+                let expected = filter_record_batch(events.batch(), &mask).unwrap();
+                let found = events.filter(&mask).unwrap();
+                assert_eq!(found.batch(), &expected, "mask {mask:?}");
+                for (column, expected) in events.batch().columns().iter().zip(expected.columns()) {
+                    assert_eq!(&filter_column(column, &mask).unwrap(), expected);
+                }
+            }
+        }
+        let err = filter_column(
+            &events.column(&route("ids")).unwrap(),
+            &BooleanArray::from(vec![true]),
+        );
+        assert!(matches!(
+            err,
+            Err(Error::LengthMismatch {
+                expected: 3,
+                found: 1,
+                ..
+            })
+        ));
     }
 
     #[test]

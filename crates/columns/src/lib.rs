@@ -31,5 +31,5 @@ mod route;
 
 pub use column_set::ColumnSet;
 pub use error::{Error, Result};
-pub use events::{element_at, normalized, Events};
+pub use events::{element_at, filter_column, normalized, Events};
 pub use route::{expand, Route};
