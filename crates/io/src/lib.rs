@@ -31,6 +31,7 @@
 #![deny(missing_docs)]
 
 mod cf_parquet;
+mod concat;
 mod error;
 mod overlay;
 mod parquet_source;
@@ -38,6 +39,7 @@ mod root_source;
 mod source;
 mod writer;
 
+pub use concat::concat_files;
 pub use error::{Error, Result};
 pub use overlay::Overlay;
 pub use parquet_source::{LAYOUT_KEY, NESTED_LAYOUT};

@@ -24,7 +24,6 @@ use crate::parquet_source::{LAYOUT_KEY, NESTED_LAYOUT, PAGES_KEY, PLAIN_V1_PAGES
 /// megabytes of NanoAOD columns, so that readers can chunk a file without reading it whole.
 pub const DEFAULT_ROW_GROUP_SIZE: usize = 100_000;
 
-
 /// Writes event batches to one Parquet file in cf's nested layout, atomically.
 ///
 /// Batches go to a temporary file beside the target; [`EventWriter::finish`] renames it into

@@ -189,6 +189,11 @@ impl Timing {
         out
     }
 
+    /// Counts events handled without passing through [`Timing::reading`] (copied as encoded).
+    pub fn count(&self, events: u64) {
+        self.events.set(self.events.get() + events);
+    }
+
     pub fn functions<T>(&self, f: impl FnOnce() -> T) -> T {
         let start = Instant::now();
         let out = f();

@@ -1,5 +1,6 @@
 //! Integration tests of cf-io on the real NanoAOD files in tests/data.
 
+mod concat;
 mod overlay;
 mod read;
 mod write;
