@@ -21,7 +21,11 @@ fn a_rewritten_file_is_never_served_from_the_old_files_baskets() {
     assert_eq!(read(&path), first);
 
     // Same path, other content (written in place, so possibly the same inode).
-    std::fs::write(&path, std::fs::read(data("nanoaod/nano_tt_v12.root")).unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        std::fs::read(data("nanoaod/nano_tt_v12.root")).unwrap(),
+    )
+    .unwrap();
     let rewritten = read(&path);
     assert_eq!(rewritten, read(&data("nanoaod/nano_tt_v12.root")));
     assert_ne!(rewritten, first);
