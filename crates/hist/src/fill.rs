@@ -484,11 +484,15 @@ impl Histogram {
                 (AxisKind::IntCategory { categories }, values) => {
                     let mut all = categories.clone();
                     let mut seen: std::collections::HashSet<i64> = all.iter().copied().collect();
+                    // Category columns mostly repeat one value (a process or shift id per
+                    // batch): a repeat of the previous value is known without hashing it.
+                    let mut previous = None;
                     for p in (start..end).filter(|p| valid(*p)) {
                         let Some(v) = int_at(values, p) else { continue };
-                        if seen.insert(v) {
+                        if previous != Some(v) && seen.insert(v) {
                             all.push(v);
                         }
+                        previous = Some(v);
                     }
                     AxisKind::IntCategory { categories: all }
                 }

@@ -192,3 +192,30 @@ fn str_category_from_dictionary_encoded_strings() {
     );
     assert_eq!(h.values(), vec![1.0, 2.0, 1.0]);
 }
+
+#[test]
+fn growing_int_category_from_runs_of_repeated_ids() {
+    // Runs of one id (as a process or shift column), a null inside a run, an id that was
+    // already on the axis, and a run returning to an earlier id.
+    let axis = Axis::int_category([3]).unwrap().with_growth(true);
+    let mut h = Histogram::new(vec![axis], Storage::Count).unwrap();
+    let ids = Int64Array::from(vec![
+        Some(7),
+        Some(7),
+        None,
+        Some(7),
+        Some(3),
+        Some(3),
+        Some(9),
+        Some(7),
+        Some(9),
+    ]);
+    h.fill(&[&ids], None).unwrap();
+    assert_eq!(
+        h.axes()[0].kind(),
+        &AxisKind::IntCategory {
+            categories: vec![3, 7, 9]
+        }
+    );
+    assert_eq!(h.values(), vec![2.0, 4.0, 2.0]);
+}
