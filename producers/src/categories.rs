@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use arrow_array::{Array, BooleanArray, Int64Array, ListArray};
-use arrow_buffer::OffsetBuffer;
+use arrow_buffer::{BooleanBuffer, OffsetBuffer};
 use arrow_schema::{DataType, Field};
 use cf_analysis::{producer, ClosureFunction, Outcome};
 
@@ -42,23 +42,40 @@ pub fn category_ids(leaves: Vec<LeafCategory>) -> ClosureFunction {
                 }
             }
         }
-        let accepts = |name: &str, event: usize| {
-            masks
-                .iter()
-                .find(|(n, _)| *n == name)
-                .is_some_and(|(_, mask)| mask.is_valid(event) && mask.value(event))
-        };
-        let mut offsets = Vec::with_capacity(events.num_events() + 1);
-        let mut ids = Vec::new();
-        offsets.push(0i32);
-        for event in 0..events.num_events() {
-            for leaf in &leaves {
-                if leaf.categorizers.iter().all(|c| accepts(c, event)) {
-                    ids.push(leaf.id);
+        // One bit mask per leaf (the AND of its categorizers; a null counts as rejected),
+        // so the loop over events reads bits instead of looking categorizers up by name.
+        let n = events.num_events();
+        let leaf_masks: Vec<BooleanBuffer> = leaves
+            .iter()
+            .map(|leaf| {
+                let mut accepted = BooleanBuffer::new_set(n);
+                for name in &leaf.categorizers {
+                    let mask = masks
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, mask)| mask)
+                        .ok_or_else(|| format!("categorizer `{name}` was not run"))?;
+                    accepted = &accepted & mask.values();
+                    if let Some(nulls) = mask.nulls() {
+                        accepted = &accepted & nulls.inner();
+                    }
                 }
+                Ok(accepted)
+            })
+            .collect::<Result<_, String>>()?;
+        let mut offsets = Vec::with_capacity(n + 1);
+        let mut ids = vec![0i64; n * leaves.len()];
+        offsets.push(0i32);
+        let mut count = 0usize;
+        for event in 0..n {
+            for (leaf, accepted) in leaves.iter().zip(&leaf_masks) {
+                // Written always, kept by moving on only when accepted: no branch per leaf.
+                ids[count] = leaf.id;
+                count += usize::from(accepted.value(event));
             }
-            offsets.push(ids.len() as i32);
+            offsets.push(count as i32);
         }
+        ids.truncate(count);
         let list = ListArray::new(
             Arc::new(Field::new("item", DataType::Int64, false)),
             OffsetBuffer::new(offsets.into()),

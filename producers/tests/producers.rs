@@ -438,6 +438,64 @@ fn category_ids_list_every_leaf_category_of_an_event() {
 }
 
 #[test]
+fn a_null_categorizer_entry_keeps_the_event_out_of_its_categories() {
+    use cf_analysis::categorizer;
+    use cf_producers::{category_ids, LeafCategory};
+
+    let mut registry = Registry::new();
+    cf_producers::register(&mut registry).unwrap();
+    // Accepts events with jets, says nothing (null) about events with exactly two.
+    registry
+        .register(|| {
+            categorizer("jets_unless_two")
+                .uses("Jet.pt")
+                .unwrap()
+                .categorize(|events, _| {
+                    let pt = events.column("Jet.pt")?;
+                    let pt = pt.as_list::<i32>();
+                    Ok((0..pt.len())
+                        .map(|i| (pt.value_length(i) != 2).then_some(pt.value_length(i) > 0))
+                        .collect())
+                })
+        })
+        .unwrap();
+    let leaves = vec![
+        LeafCategory {
+            id: 5,
+            categorizers: vec!["jets_unless_two".into()],
+        },
+        LeafCategory {
+            id: 6,
+            categorizers: vec![],
+        },
+    ];
+    registry
+        .register(move || category_ids(leaves.clone()))
+        .unwrap();
+    let tree = FunctionTree::build(&registry, "category_ids", Kind::Producer, &mc()).unwrap();
+    let events = run(&tree, "nanoaod/nano_dy.root");
+    let pt = column(&events, "Jet.pt");
+    let ids = column(&events, "category_ids");
+    let mut two = 0;
+    for i in 0..events.num_events() {
+        let n = pt.as_list::<i32>().value_length(i);
+        two += usize::from(n == 2);
+        // A leaf without categorizers takes every event.
+        let expected: Vec<i64> = if n > 0 && n != 2 { vec![5, 6] } else { vec![6] };
+        let found = ids.as_list::<i32>().value(i);
+        assert_eq!(
+            found
+                .as_primitive::<arrow_array::types::Int64Type>()
+                .values()
+                .to_vec(),
+            expected,
+            "event {i}"
+        );
+    }
+    assert!(two > 0, "nano_dy has events with exactly two jets");
+}
+
+#[test]
 fn normalization_weights_scale_generator_weights_by_process() {
     use cf_producers::{normalization_factor, normalization_weight, process_id};
 
