@@ -544,17 +544,19 @@ fn select(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxError> {
             }
             Ok(())
         })?;
-        let batch = batch_stats(&selection.event_mask, &selection.steps, &weights, process);
-        stats.add(&batch)?;
-        let hist = cutflow_hist(&selection.steps, process)?;
-        let cutflow = cutflow.get_or_insert(hist);
-        fill_cutflow(
-            cutflow,
-            &selection.event_mask,
-            &selection.steps,
-            &weights,
-            process,
-        )?;
+        timing.functions(|| -> Result<(), BoxError> {
+            let batch = batch_stats(&selection.event_mask, &selection.steps, &weights, process);
+            stats.add(&batch)?;
+            let hist = cutflow_hist(&selection.steps, process)?;
+            let cutflow = cutflow.get_or_insert(hist);
+            fill_cutflow(
+                cutflow,
+                &selection.event_mask,
+                &selection.steps,
+                &weights,
+                process,
+            )
+        })?;
     }
     timing.writing(|| -> Result<(), BoxError> {
         results.finish()?;
