@@ -20,7 +20,7 @@ use cf_analysis::{calibrator, producer, ClosureFunction, FnEvents, FnResult};
 use cf_selectors::BTAG_WORKING_POINT;
 
 use crate::error::Error;
-use crate::jer::gaussian;
+use crate::jer::gaussians;
 
 /// Factor of the `scale_up` jet variation (+3 % on pt).
 pub const JET_SCALE_UP: f64 = 1.03;
@@ -35,7 +35,7 @@ pub const BTAG_WEIGHT_JETS: usize = 4;
 
 /// The `agc_jet_variations` calibrator (simulation only): writes `Jet.pt_scale_up`
 /// (pt × [`JET_SCALE_UP`]) and `Jet.pt_res_up` (pt × (1 + [`JET_RESOLUTION`] ·
-/// [`gaussian`]`(event, jet index)`)) and implements the shifts `scale_up` and `res_up`, which
+/// [`gaussian`](crate::gaussian)`(event, jet index)`)) and implements the shifts `scale_up` and `res_up`, which
 /// a config maps onto `Jet.pt` with the alias `Jet.pt: "Jet.pt_{name}"`. The Gaussian numbers
 /// depend only on the event number and the jet's index in the unselected collection, so a
 /// rerun, any batch size and a numpy port give the same jets. Jet masses are not varied (as in
@@ -63,14 +63,18 @@ pub fn agc_jet_variations() -> ClosureFunction {
                 .iter()
                 .map(|&p| (f64::from(p) * JET_SCALE_UP) as f32)
                 .collect();
-            let mut smeared = Vec::with_capacity(pt.len());
-            for (event, w) in offsets.windows(2).enumerate() {
-                let number = numbers.value(event);
-                for (k, &p) in pt[w[0] as usize..w[1] as usize].iter().enumerate() {
-                    let factor = 1.0 + JET_RESOLUTION * gaussian(number, k);
-                    smeared.push((f64::from(p) * factor) as f32);
-                }
-            }
+            let numbers = numbers.values();
+            let normal = gaussians(
+                offsets
+                    .windows(2)
+                    .enumerate()
+                    .map(|(event, w)| (numbers[event], (w[1] - w[0]) as usize)),
+            );
+            let smeared: Vec<f32> = pt
+                .iter()
+                .zip(&normal)
+                .map(|(&p, &g)| (f64::from(p) * (1.0 + JET_RESOLUTION * g)) as f32)
+                .collect();
             events.set_column("Jet.pt_scale_up", list(&offsets, scaled))?;
             events.set_column("Jet.pt_res_up", list(&offsets, smeared))?;
             Ok(())

@@ -43,7 +43,7 @@ pub use cf_selectors::BTAG_WORKING_POINT;
 pub use error::Error;
 pub use features::{features, lepton_features};
 pub use jec::{Jec, JecVersion, JERC_FILE};
-pub use jer::{gaussian, jets, Jer, JerVersion};
+pub use jer::{gaussian, gaussians, jets, Jer, JerVersion};
 pub use lepton_sf::{
     electron_weight, muon_weight, ElectronSf, LeptonWeight, MuonSf, ELECTRON_SF_FILE, MUON_SF_FILE,
 };
