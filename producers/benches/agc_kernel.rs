@@ -265,14 +265,16 @@ fn select(
             .into_iter()
             .filter(|r| r.head() == "Jet" || r.to_string() == "genWeight")
             .collect();
-        let mut selected = events.select(&after)?.filter(mask)?;
         let jets = result
             .objects
             .iter()
             .find(|o| o.source == "Jet" && o.target == "Jet")
             .ok_or("the agc selector selects no jets")?;
-        let indices = cf_columns::filter_column(&jets.indices, mask)?;
-        selected.collection_from_indices("Jet", "Jet", indices.as_ref())?;
+        // Filtering the events and picking the selected jets in one step copies each
+        // selected jet once (filter, then collection_from_indices, would copy it twice).
+        let selected = events
+            .select(&after)?
+            .filter_and_pick(mask, &[("Jet", "Jet", jets.indices.as_ref())])?;
         Ok(selected)
     })
 }

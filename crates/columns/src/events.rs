@@ -300,26 +300,101 @@ impl Events {
         }
         let (pick_offsets, pick_values) = normalized(picks);
         let local = integers(&target_route, &pick_values)?;
-        let mut global = Vec::with_capacity(local.len());
-        for event in 0..self.num_events() {
-            let base = offsets[event] as i64;
-            let len = (offsets[event + 1] - offsets[event]) as i64;
-            let range = pick_offsets[event] as usize..pick_offsets[event + 1] as usize;
-            for &index in &local[range] {
-                if index < 0 || index >= len {
-                    return Err(Error::IndexOutOfRange {
-                        collection: source.to_string(),
-                        event,
-                        index,
-                        len: len as usize,
-                    });
-                }
-                global.push((base + index) as u32);
-            }
-        }
-        let taken = take(values.as_ref(), &UInt32Array::from(global), None)?;
+        let (pick_offsets, global) = picked_positions(
+            source,
+            &offsets,
+            &pick_offsets,
+            &local,
+            0..self.num_events(),
+        )?;
+        let taken = take(values.as_ref(), &global, None)?;
         self.put_top_level(target, list_of(pick_offsets, taken));
         Ok(())
+    }
+
+    /// The events where `mask` is true (null counts as false), with collections founded from
+    /// object indices: each pick `(source, target, indices)` founds `target` from the objects
+    /// of `source` as this batch holds it, `indices` being given for every event of this batch
+    /// (before the mask). The same as [`Events::filter`] followed, for each pick, by
+    /// [`Events::collection_from_indices`] on the filtered batch (every pick reading the
+    /// collections as filtered, not as replaced by an earlier pick), but the picked objects are
+    /// copied once, straight from this batch, and a collection that a pick replaces is not
+    /// filtered first. Only the indices of kept events are checked; an out-of-range error
+    /// names the event's position in this batch.
+    pub fn filter_and_pick(
+        &self,
+        mask: &BooleanArray,
+        picks: &[(&str, &str, &dyn Array)],
+    ) -> Result<Events> {
+        if mask.len() != self.num_events() {
+            return Err(Error::LengthMismatch {
+                route: Route::new(["<event mask>"]),
+                expected: self.num_events(),
+                found: mask.len(),
+            });
+        }
+        if picks.is_empty() {
+            return self.filter(mask);
+        }
+        let rows = RowFilter::new(mask);
+        let mut picked = Vec::with_capacity(picks.len());
+        for &(source, target, indices) in picks {
+            let (offsets, values) = self.collection(source)?;
+            let target_route = Route::new([target]);
+            let indices = as_list(&target_route, indices, "a list of object indices per event")?;
+            if indices.len() != self.num_events() {
+                return Err(Error::LengthMismatch {
+                    route: target_route,
+                    expected: self.num_events(),
+                    found: indices.len(),
+                });
+            }
+            let (pick_offsets, pick_values) = normalized(indices);
+            let local = integers(&target_route, &pick_values)?;
+            let kept = rows.keep.set_slices().flat_map(|(start, end)| start..end);
+            let (new_offsets, global) =
+                picked_positions(source, &offsets, &pick_offsets, &local, kept)?;
+            let taken = take(values.as_ref(), &global, None)?;
+            picked.push((target, list_of(new_offsets, taken)));
+        }
+        // A picked collection replaces a column of the same name in its place (the last pick
+        // of a name wins), or comes after the others, as `put_top_level` places it.
+        let last_pick = |name: &str| picked.iter().rev().find(|(target, _)| *target == name);
+        let as_field = |name: &str, column: &ArrayRef| -> FieldRef {
+            Arc::new(Field::new(
+                name,
+                column.data_type().clone(),
+                column.null_count() > 0,
+            ))
+        };
+        let schema = self.batch.schema();
+        let mut fields: Vec<FieldRef> = Vec::with_capacity(schema.fields().len() + picked.len());
+        let mut columns = Vec::with_capacity(fields.capacity());
+        for (field, column) in schema.fields().iter().zip(self.batch.columns()) {
+            match last_pick(field.name()) {
+                Some((name, picked)) => {
+                    fields.push(as_field(name, picked));
+                    columns.push(picked.clone());
+                }
+                None => {
+                    fields.push(field.clone());
+                    columns.push(rows.apply(column)?);
+                }
+            }
+        }
+        for (target, _) in &picked {
+            if fields.iter().all(|f| f.name() != target) {
+                let (name, picked) = last_pick(target).expect("the target was picked");
+                fields.push(as_field(name, picked));
+                columns.push(picked.clone());
+            }
+        }
+        let options = RecordBatchOptions::new().with_row_count(Some(rows.predicate.count()));
+        Ok(Events::new(RecordBatch::try_new_with_options(
+            Arc::new(Schema::new(fields)),
+            columns,
+            &options,
+        )?))
     }
 
     /// Founds collection `target` from the objects of `source` where `mask` (a list of booleans
@@ -438,6 +513,41 @@ impl RowFilter {
             None,
         )?))
     }
+}
+
+/// Where the objects picked by per-event `local` indices (`pick_offsets` into them) sit in
+/// the values of a collection with `offsets` (both from 0), for `events` in order, and the
+/// offsets of the picked lists.
+fn picked_positions(
+    source: &str,
+    offsets: &OffsetBuffer<i32>,
+    pick_offsets: &OffsetBuffer<i32>,
+    local: &[i64],
+    events: impl Iterator<Item = usize>,
+) -> Result<(OffsetBuffer<i32>, UInt32Array)> {
+    let mut new_offsets = vec![0i32];
+    let mut global = Vec::with_capacity(local.len());
+    for event in events {
+        let base = offsets[event] as i64;
+        let len = (offsets[event + 1] - offsets[event]) as i64;
+        let range = pick_offsets[event] as usize..pick_offsets[event + 1] as usize;
+        for &index in &local[range] {
+            if index < 0 || index >= len {
+                return Err(Error::IndexOutOfRange {
+                    collection: source.to_string(),
+                    event,
+                    index,
+                    len: len as usize,
+                });
+            }
+            global.push((base + index) as u32);
+        }
+        new_offsets.push(global.len() as i32);
+    }
+    Ok((
+        OffsetBuffer::new(ScalarBuffer::from(new_offsets)),
+        UInt32Array::from(global),
+    ))
 }
 
 fn leaf_routes(prefix: &Route, data_type: &DataType, out: &mut Vec<Route>) {
@@ -910,6 +1020,94 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    /// `filter_and_pick` against `filter` then `collection_from_indices` per pick.
+    #[test]
+    fn filter_and_pick_matches_filter_then_pick() {
+        let reference =
+            |events: &Events, mask: &BooleanArray, picks: &[(&str, &str, &dyn Array)]| {
+                let filtered = events.filter(mask).unwrap();
+                let mut out = filtered.clone();
+                for &(source, target, indices) in picks {
+                    let indices = filter(indices, mask).unwrap();
+                    let mut picked = filtered.clone();
+                    picked
+                        .collection_from_indices(source, target, indices.as_ref())
+                        .unwrap();
+                    let route = Route::new([target]);
+                    out.set_column(&route, picked.column(&route).unwrap())
+                        .unwrap();
+                }
+                out
+            };
+        // Four events' worth of indices, sliced to three so the list starts at an offset.
+        let picks = |lists: Vec<Vec<i32>>| -> ListArray {
+            let mut all = vec![Some(vec![Some(9)])];
+            all.extend(
+                lists
+                    .into_iter()
+                    .map(|l| Some(l.into_iter().map(Some).collect())),
+            );
+            ListArray::from_iter_primitive::<Int32Type, _, _>(all).slice(1, 3)
+        };
+        let jets = picks(vec![vec![2, 0], vec![], vec![0]]);
+        let first = picks(vec![vec![0], vec![], vec![]]);
+        let masks = [
+            vec![Some(true), Some(true), Some(true)],
+            vec![Some(false), Some(false), Some(false)],
+            vec![Some(true), Some(false), Some(true)],
+            vec![None, Some(true), Some(true)],
+        ];
+        let events = sample();
+        for mask in &masks {
+            let mask = BooleanArray::from(mask.clone());
+            for picks in [
+                vec![("Jet", "Jet", &jets as &dyn Array)],
+                vec![("Jet", "BJet", &jets as &dyn Array)],
+                vec![
+                    ("Jet", "Lead", &first as &dyn Array),
+                    ("Jet", "Jet", &jets as &dyn Array),
+                ],
+                vec![],
+            ] {
+                let expected = reference(&events, &mask, &picks);
+                let found = events.filter_and_pick(&mask, &picks).unwrap();
+                assert_eq!(found.batch(), expected.batch(), "mask {mask:?}");
+            }
+        }
+        // On a slice of the batch, and with an index out of range in a dropped event only.
+        let sliced = Events::new(events.batch().slice(1, 2));
+        let bad = ListArray::from_iter_primitive::<Int32Type, _, _>(vec![
+            Some(vec![Some(5)]),
+            Some(vec![Some(0)]),
+        ]);
+        let mask = BooleanArray::from(vec![false, true]);
+        let found = sliced
+            .filter_and_pick(&mask, &[("Jet", "Jet", &bad as &dyn Array)])
+            .unwrap();
+        assert_eq!(
+            lists(&found.column(&route("Jet.pt")).unwrap()),
+            [vec![25.0]]
+        );
+        let err = sliced
+            .filter_and_pick(
+                &BooleanArray::from(vec![true, true]),
+                &[("Jet", "Jet", &bad as &dyn Array)],
+            )
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::IndexOutOfRange {
+                    event: 0,
+                    index: 5,
+                    len: 0,
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
