@@ -65,6 +65,8 @@ struct Functions {
     observables: FunctionTree,
     btag_weights: FunctionTree,
     categories: FunctionTree,
+    /// [`Functions::read_after_selection`], the columns the reduction keeps.
+    after_selection: ColumnSet,
 }
 
 impl Functions {
@@ -85,13 +87,26 @@ impl Functions {
             is_mc: true,
         };
         let tree = |name, kind| FunctionTree::build(&registry, name, kind, &mc);
-        Ok(Functions {
+        let mut functions = Functions {
             calibrator: tree("agc_jet_variations", Kind::Calibrator)?,
             selector: tree("agc", Kind::Selector)?,
             observables: tree("agc_observables", Kind::Producer)?,
             btag_weights: tree("agc_btag_weights", Kind::Producer)?,
             categories: tree("category_ids", Kind::Producer)?,
-        })
+            after_selection: ColumnSet::default(),
+        };
+        functions.after_selection = functions.read_after_selection();
+        Ok(functions)
+    }
+
+    /// The columns read after the selection: by the producers, the categorizers and the fill.
+    fn read_after_selection(&self) -> ColumnSet {
+        let mut columns = self.observables.used_columns();
+        for tree in [&self.btag_weights, &self.categories] {
+            columns = columns.union(&tree.used_columns());
+        }
+        columns.insert(route("genWeight"));
+        columns
     }
 
     /// Every column read from the files.
@@ -264,12 +279,12 @@ fn select(
     };
     timed(&mut phases.reduce, || {
         let mask = &result.event_mask;
-        // Only the jets and the weight are read after the selection (the pipeline's reduction
-        // writes the leptons too; here nothing would read them).
+        // Only what the functions after the selection read is kept (the pipeline's reduction
+        // writes the leptons and the jet shifts too; here nothing would read them).
         let after: ColumnSet = events
             .routes()
             .into_iter()
-            .filter(|r| r.head() == "Jet" || r.to_string() == "genWeight")
+            .filter(|r| functions.after_selection.covers(r))
             .collect();
         let jets = result
             .objects
