@@ -487,12 +487,25 @@ impl Histogram {
                     // Category columns mostly repeat one value (a process or shift id per
                     // batch): a repeat of the previous value is known without hashing it.
                     let mut previous = None;
-                    for p in (start..end).filter(|p| valid(*p)) {
-                        let Some(v) = int_at(values, p) else { continue };
-                        if previous != Some(v) && seen.insert(v) {
-                            all.push(v);
+                    match values {
+                        // The common layout, read as a slice: a tight loop over the repeats.
+                        Values::I64(v) if col.nulls.is_none() => {
+                            for &v in &v[start..end] {
+                                if previous != Some(v) && seen.insert(v) {
+                                    all.push(v);
+                                }
+                                previous = Some(v);
+                            }
                         }
-                        previous = Some(v);
+                        _ => {
+                            for p in (start..end).filter(|p| valid(*p)) {
+                                let Some(v) = int_at(values, p) else { continue };
+                                if previous != Some(v) && seen.insert(v) {
+                                    all.push(v);
+                                }
+                                previous = Some(v);
+                            }
+                        }
                     }
                     AxisKind::IntCategory { categories: all }
                 }
