@@ -299,7 +299,7 @@ impl Events {
             });
         }
         let (pick_offsets, pick_values) = normalized(picks);
-        let local = integers(&target_route, &pick_values)?;
+        let local = LocalIndices::of(&target_route, &pick_values)?;
         let (pick_offsets, global) = picked_positions(
             source,
             &offsets,
@@ -350,7 +350,7 @@ impl Events {
                 });
             }
             let (pick_offsets, pick_values) = normalized(indices);
-            let local = integers(&target_route, &pick_values)?;
+            let local = LocalIndices::of(&target_route, &pick_values)?;
             let kept = rows.keep.set_slices().flat_map(|(start, end)| start..end);
             let (new_offsets, global) =
                 picked_positions(source, &offsets, &pick_offsets, &local, kept)?;
@@ -515,6 +515,22 @@ impl RowFilter {
     }
 }
 
+/// Per-event object indices as stored: `int32` (what selectors write) is read in place, other
+/// integer types are widened.
+enum LocalIndices<'a> {
+    I32(&'a [i32]),
+    Wide(Vec<i64>),
+}
+
+impl LocalIndices<'_> {
+    fn of<'a>(route: &Route, values: &'a ArrayRef) -> Result<LocalIndices<'a>> {
+        Ok(match values.data_type() {
+            DataType::Int32 => LocalIndices::I32(values.as_primitive::<Int32Type>().values()),
+            _ => LocalIndices::Wide(integers(route, values)?),
+        })
+    }
+}
+
 /// Where the objects picked by per-event `local` indices (`pick_offsets` into them) sit in
 /// the values of a collection with `offsets` (both from 0), for `events` in order, and the
 /// offsets of the picked lists.
@@ -522,7 +538,20 @@ fn picked_positions(
     source: &str,
     offsets: &OffsetBuffer<i32>,
     pick_offsets: &OffsetBuffer<i32>,
-    local: &[i64],
+    local: &LocalIndices<'_>,
+    events: impl Iterator<Item = usize>,
+) -> Result<(OffsetBuffer<i32>, UInt32Array)> {
+    match local {
+        LocalIndices::I32(local) => gather_positions(source, offsets, pick_offsets, local, events),
+        LocalIndices::Wide(local) => gather_positions(source, offsets, pick_offsets, local, events),
+    }
+}
+
+fn gather_positions<T: Copy + Into<i64>>(
+    source: &str,
+    offsets: &OffsetBuffer<i32>,
+    pick_offsets: &OffsetBuffer<i32>,
+    local: &[T],
     events: impl Iterator<Item = usize>,
 ) -> Result<(OffsetBuffer<i32>, UInt32Array)> {
     let mut new_offsets = vec![0i32];
@@ -532,6 +561,7 @@ fn picked_positions(
         let len = (offsets[event + 1] - offsets[event]) as i64;
         let range = pick_offsets[event] as usize..pick_offsets[event + 1] as usize;
         for &index in &local[range] {
+            let index: i64 = index.into();
             if index < 0 || index >= len {
                 return Err(Error::IndexOutOfRange {
                     collection: source.to_string(),
@@ -1108,6 +1138,41 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn indices_of_any_integer_type_pick_the_same_objects() {
+        use arrow_array::types::{Int64Type, UInt8Type};
+        let picks = vec![
+            Some(vec![Some(2), Some(0)]),
+            Some(vec![]),
+            Some(vec![Some(0)]),
+        ];
+        let wide = picks.iter().map(|l| {
+            l.as_ref()
+                .map(|l| l.iter().map(|v| v.map(i64::from)).collect::<Vec<_>>())
+        });
+        let narrow = picks.iter().map(|l| {
+            l.as_ref()
+                .map(|l| l.iter().map(|v| v.map(|v| v as u8)).collect::<Vec<_>>())
+        });
+        let mask = BooleanArray::from(vec![true, false, true]);
+        let pick = |indices: &dyn Array| {
+            sample()
+                .filter_and_pick(&mask, &[("Jet", "Jet", indices)])
+                .unwrap()
+        };
+        let expected = pick(&ListArray::from_iter_primitive::<Int32Type, _, _>(
+            picks.clone(),
+        ));
+        assert_eq!(
+            lists(&expected.column(&route("Jet.pt")).unwrap()),
+            [vec![30.0, 50.0], vec![25.0]]
+        );
+        let found = pick(&ListArray::from_iter_primitive::<Int64Type, _, _>(wide));
+        assert_eq!(found.batch(), expected.batch());
+        let found = pick(&ListArray::from_iter_primitive::<UInt8Type, _, _>(narrow));
+        assert_eq!(found.batch(), expected.batch());
     }
 
     #[test]
