@@ -328,7 +328,11 @@ fn as_f64(column: &ArrayRef) -> Result<Float64Array, BoxError> {
     let values = column
         .as_primitive_opt::<Float32Type>()
         .ok_or_else(|| format!("a weight column is {}, not a float", column.data_type()))?;
-    Ok(values.iter().map(|v| v.map(f64::from)).collect())
+    if values.null_count() > 0 {
+        // Null slots read as 0 in the sums, whatever their buffer holds.
+        return Ok(values.iter().map(|v| v.map(f64::from)).collect());
+    }
+    Ok(values.unary(f64::from))
 }
 
 fn product(a: &Float64Array, b: &Float64Array) -> Float64Array {
