@@ -35,6 +35,7 @@ mod concat;
 mod error;
 mod overlay;
 mod parquet_source;
+mod plain_writer;
 mod root_source;
 mod source;
 mod writer;

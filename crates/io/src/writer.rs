@@ -19,6 +19,7 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersi
 
 use crate::error::{Error, Result};
 use crate::parquet_source::{LAYOUT_KEY, NESTED_LAYOUT, PAGES_KEY, PLAIN_V1_PAGES};
+use crate::plain_writer::PlainWriter;
 
 /// Events per Parquet row group unless set with [`EventWriter::with_row_group_size`]: a few
 /// megabytes of NanoAOD columns, so that readers can chunk a file without reading it whole.
@@ -45,7 +46,7 @@ pub struct EventWriter {
     path: PathBuf,
     temp: PathBuf,
     row_group_size: usize,
-    writer: Option<ArrowWriter<File>>,
+    writer: Option<Sink>,
     schema: Option<SchemaRef>,
     batches: usize,
     rows: u64,
@@ -102,17 +103,29 @@ impl EventWriter {
                     found: describe(&batch.schema()),
                 })?
         };
-        let writer = self.writer.as_mut().expect("opened above");
-        writer
-            .write(&batch)
-            .map_err(|e| Error::parquet(&self.path, e))?;
+        match self.writer.as_mut().expect("opened above") {
+            Sink::Plain(writer) => writer.write(&batch),
+            Sink::Arrow(writer) => writer.write(&batch),
+        }
+        .map_err(|e| Error::parquet(&self.path, e))?;
         self.batches += 1;
         self.rows += batch.num_rows() as u64;
         Ok(())
     }
 
-    fn open(&self, schema: &SchemaRef) -> Result<ArrowWriter<File>> {
+    fn open(&self, schema: &SchemaRef) -> Result<Sink> {
         let file = File::create(&self.temp).map_err(|e| Error::io(&self.temp, e))?;
+        let metadata = vec![
+            KeyValue::new(LAYOUT_KEY.to_string(), NESTED_LAYOUT.to_string()),
+            KeyValue::new(PAGES_KEY.to_string(), PLAIN_V1_PAGES.to_string()),
+        ];
+        let spare = file.try_clone().map_err(|e| Error::io(&self.temp, e))?;
+        if let Some(writer) =
+            PlainWriter::try_new(spare, schema, metadata.clone(), self.row_group_size)
+                .map_err(|e| Error::parquet(&self.path, e))?
+        {
+            return Ok(Sink::Plain(Box::new(writer)));
+        }
         let properties = WriterProperties::builder()
             .set_compression(Compression::LZ4_RAW)
             .set_max_row_group_row_count(Some(self.row_group_size))
@@ -120,12 +133,10 @@ impl EventWriter {
             .set_dictionary_enabled(false)
             .set_statistics_enabled(EnabledStatistics::Chunk)
             .set_writer_version(WriterVersion::PARQUET_1_0)
-            .set_key_value_metadata(Some(vec![
-                KeyValue::new(LAYOUT_KEY.to_string(), NESTED_LAYOUT.to_string()),
-                KeyValue::new(PAGES_KEY.to_string(), PLAIN_V1_PAGES.to_string()),
-            ]))
+            .set_key_value_metadata(Some(metadata))
             .build();
         ArrowWriter::try_new(file, Arc::clone(schema), Some(properties))
+            .map(Sink::Arrow)
             .map_err(|e| Error::parquet(&self.path, e))
     }
 
@@ -136,9 +147,11 @@ impl EventWriter {
                 path: self.path.clone(),
             });
         };
-        let file = writer
-            .into_inner()
-            .map_err(|e| Error::parquet(&self.path, e))?;
+        let file = match writer {
+            Sink::Plain(writer) => writer.finish(),
+            Sink::Arrow(writer) => writer.into_inner(),
+        }
+        .map_err(|e| Error::parquet(&self.path, e))?;
         file.sync_all().map_err(|e| Error::io(&self.temp, e))?;
         std::fs::rename(&self.temp, &self.path).map_err(|e| Error::io(&self.path, e))?;
         Ok(self.rows)
@@ -150,6 +163,21 @@ impl Drop for EventWriter {
         if self.writer.take().is_some() {
             let _ = std::fs::remove_file(&self.temp);
         }
+    }
+}
+
+/// What encodes the batches: cf's own page writer for the layouts it knows, arrow-rs otherwise.
+enum Sink {
+    Plain(Box<PlainWriter>),
+    Arrow(ArrowWriter<File>),
+}
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Sink::Plain(_) => "Sink::Plain",
+            Sink::Arrow(_) => "Sink::Arrow",
+        })
     }
 }
 

@@ -114,3 +114,179 @@ fn a_batch_with_other_columns_is_refused() {
         "{err}"
     );
 }
+
+/// Events with every column shape cf writes by its own page writer: numbers of every type
+/// (one nullable, with nulls), a struct, a list of numbers and a collection with empty lists.
+fn every_shape(n: usize) -> cf_columns::Events {
+    use arrow_array::builder::{Float32Builder, ListBuilder};
+    use arrow_array::*;
+    use std::sync::Arc;
+
+    let mut events = cf_columns::Events::with_num_events(n);
+    let mut set = |route: &str, array: ArrayRef| {
+        events
+            .set_column(&cf_columns::Route::parse(route).unwrap(), array)
+            .unwrap();
+    };
+    let i = |k: usize| k as i64 * 7919 % 1000 - 500;
+    set(
+        "flag",
+        Arc::new(BooleanArray::from_iter((0..n).map(|k| Some(k % 3 == 0)))),
+    );
+    set(
+        "i8",
+        Arc::new(Int8Array::from_iter_values((0..n).map(|k| i(k) as i8))),
+    );
+    set(
+        "i16",
+        Arc::new(Int16Array::from_iter_values((0..n).map(|k| i(k) as i16))),
+    );
+    set(
+        "i32",
+        Arc::new(Int32Array::from_iter_values((0..n).map(|k| i(k) as i32))),
+    );
+    set("i64", Arc::new(Int64Array::from_iter_values((0..n).map(i))));
+    set(
+        "u8",
+        Arc::new(UInt8Array::from_iter_values((0..n).map(|k| k as u8))),
+    );
+    set(
+        "u16",
+        Arc::new(UInt16Array::from_iter_values(
+            (0..n).map(|k| k as u16 * 300),
+        )),
+    );
+    set(
+        "u32",
+        Arc::new(UInt32Array::from_iter_values(
+            (0..n).map(|k| k as u32 * 70_000),
+        )),
+    );
+    set(
+        "u64",
+        Arc::new(UInt64Array::from_iter_values(
+            (0..n).map(|k| u64::MAX - k as u64),
+        )),
+    );
+    set(
+        "f64",
+        Arc::new(Float64Array::from_iter_values(
+            (0..n).map(|k| k as f64 / 3.0),
+        )),
+    );
+    set(
+        "maybe",
+        Arc::new(Float32Array::from_iter(
+            (0..n).map(|k| (k % 4 != 1).then_some(k as f32)),
+        )),
+    );
+    set(
+        "MET.pt",
+        Arc::new(Float32Array::from_iter_values(
+            (0..n).map(|k| k as f32 * 0.5),
+        )),
+    );
+    set(
+        "MET.phi",
+        Arc::new(Float64Array::from_iter_values((0..n).map(|k| -(k as f64)))),
+    );
+    let mut weights = ListBuilder::new(Float32Builder::new()).with_field(Arc::new(
+        arrow_schema::Field::new("item", arrow_schema::DataType::Float32, false),
+    ));
+    for k in 0..n {
+        weights.values().append_slice(&vec![k as f32; k % 3]);
+        weights.append(true);
+    }
+    set("weights", Arc::new(weights.finish()));
+    // Jets: k % 4 per event, so a quarter of the events have none.
+    let lengths = (0..n).map(|k| k % 4);
+    let offsets = arrow_buffer::OffsetBuffer::from_lengths(lengths);
+    let jets = offsets[offsets.len() - 1] as usize;
+    for (field, scale) in [("pt", 1.5f32), ("eta", -0.1)] {
+        let values = Float32Array::from_iter_values((0..jets).map(|j| j as f32 * scale));
+        let item = Arc::new(arrow_schema::Field::new(
+            "item",
+            arrow_schema::DataType::Float32,
+            false,
+        ));
+        let list = ListArray::new(item, offsets.clone(), Arc::new(values), None);
+        set(&format!("Jet.{field}"), Arc::new(list));
+    }
+    let ids = Int32Array::from_iter_values((0..jets as i32).map(|j| j % 5));
+    let item = Arc::new(arrow_schema::Field::new(
+        "item",
+        arrow_schema::DataType::Int32,
+        false,
+    ));
+    set(
+        "Jet.id",
+        Arc::new(ListArray::new(item, offsets, Arc::new(ids), None)),
+    );
+    events
+}
+
+#[test]
+fn every_column_shape_reads_back_equal_in_arrow_rs_and_cf() {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("shapes.parquet");
+    let events = every_shape(1000);
+    // Sliced batches (non-zero offsets everywhere) across row groups of 300 events.
+    let mut writer = EventWriter::try_new(&out).unwrap().with_row_group_size(300);
+    for (start, len) in [(0, 1), (1, 399), (400, 250), (650, 350)] {
+        writer
+            .write(&cf_columns::Events::new(events.batch().slice(start, len)))
+            .unwrap();
+    }
+    assert_eq!(writer.finish().unwrap(), 1000);
+
+    let file = std::fs::File::open(&out).unwrap();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    assert_eq!(reader.metadata().num_row_groups(), 4);
+    // cf's page writer (not arrow-rs's, which writes chunk statistics) wrote every column.
+    let first = reader.metadata().row_group(0);
+    assert!(first.columns().iter().all(|c| c.statistics().is_none()));
+    let batches: Vec<_> = reader.build().unwrap().map(Result::unwrap).collect();
+    let back = arrow_select::concat::concat_batches(&batches[0].schema(), &batches).unwrap();
+    assert_eq!(back, *events.batch(), "arrow-rs reads what was written");
+
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/python/check_readback.py"
+    );
+    let output = Command::new("python3")
+        .args([script, out.to_str().unwrap(), "Jet", "pt"])
+        .output()
+        .expect("python3 must be installed to check interoperability");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(seen["awkward_type"], "1000 * var * float32");
+    let values: Vec<Vec<f32>> = serde_json::from_value(seen["values"].clone()).unwrap();
+    assert_eq!(values, jagged_f32(std::slice::from_ref(&events), "Jet.pt"));
+
+    let file = EventFile::open(&out).unwrap();
+    let all: cf_columns::ColumnSet = file.columns().iter().map(|c| c.route.clone()).collect();
+    let parts: Vec<_> = file
+        .read(&all, 128)
+        .unwrap()
+        .map(|b| b.unwrap().into_batch())
+        .collect();
+    let ours = arrow_select::concat::concat_batches(&parts[0].schema(), &parts).unwrap();
+    for field in events.batch().schema().fields() {
+        assert_eq!(
+            ours.column_by_name(field.name()).unwrap().as_ref(),
+            events
+                .batch()
+                .column_by_name(field.name())
+                .unwrap()
+                .as_ref(),
+            "cf reads {} back",
+            field.name()
+        );
+    }
+}

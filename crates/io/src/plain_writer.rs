@@ -1,0 +1,468 @@
+//! Writing cf's layout page by page, without arrow-rs's generic level computation.
+//!
+//! Every leaf of an event file is a top-level number (`event`, possibly nullable), a field of
+//! an event-level struct (`MET.pt`), a field of a collection (`Jet.pt`, a list of structs) or
+//! the number of a top-level list. Their repetition and definition levels take one bit each,
+//! so they are written as one bit-packed run built straight from the list offsets (or the
+//! validity bitmap), and values are copied into PLAIN pages. arrow-rs encodes levels one
+//! value at a time, which was most of the time spent writing an event file. A schema with
+//! anything else (strings, nullable fields inside structs, lists of lists) is written by
+//! arrow-rs instead: [`PlainWriter::try_new`] says so by returning `None`.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, RecordBatch};
+use arrow_buffer::NullBuffer;
+use arrow_schema::{DataType, Field, Schema};
+use bytes::Bytes;
+use parquet::arrow::{add_encoded_arrow_schema_to_metadata, ArrowSchemaConverter};
+use parquet::basic::{Compression, Encoding};
+use parquet::column::page::{CompressedPage, Page, PageWriter};
+use parquet::column::writer::ColumnCloseResult;
+use parquet::errors::{ParquetError, Result};
+use parquet::file::metadata::{ColumnChunkMetaData, KeyValue};
+use parquet::file::properties::{WriterProperties, WriterVersion};
+use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
+use parquet::schema::types::SchemaDescriptor;
+
+/// Rows per data page at most: pages stay well below a few megabytes.
+const PAGE_ROWS: usize = 65_536;
+
+/// How a leaf's values hang below its top-level column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Levels {
+    /// One value per event, never null: no levels.
+    Required,
+    /// One value per event or null: definition levels are the validity bits.
+    Optional,
+    /// Any number of values per event (a list, or a field of a list of structs).
+    Repeated,
+}
+
+impl Levels {
+    fn max(self) -> (i16, i16) {
+        match self {
+            Levels::Required => (0, 0),
+            Levels::Optional => (1, 0),
+            Levels::Repeated => (1, 1),
+        }
+    }
+}
+
+/// One leaf column: its top-level column, the struct field below it (if any), its levels.
+#[derive(Debug)]
+struct Leaf {
+    column: usize,
+    field: Option<usize>,
+    levels: Levels,
+}
+
+/// The pages of one leaf in the row group being written.
+struct Chunk {
+    pages: TrackedWrite<Vec<u8>>,
+    values: i64,
+    uncompressed: i64,
+}
+
+impl Chunk {
+    fn new() -> Chunk {
+        Chunk {
+            pages: TrackedWrite::new(Vec::new()),
+            values: 0,
+            uncompressed: 0,
+        }
+    }
+}
+
+/// Writes batches of one schema in cf's layout to a Parquet file, row group by row group.
+pub(crate) struct PlainWriter {
+    file: SerializedFileWriter<BufWriter<File>>,
+    descriptor: SchemaDescriptor,
+    leaves: Vec<Leaf>,
+    chunks: Vec<Chunk>,
+    row_group_size: usize,
+    rows_in_group: usize,
+}
+
+impl PlainWriter {
+    /// A writer for `schema`, or `None` when the schema has a column this writer does not
+    /// encode. `metadata` goes to the footer, with the Arrow schema (as arrow-rs stores it).
+    pub(crate) fn try_new(
+        file: File,
+        schema: &Schema,
+        metadata: Vec<KeyValue>,
+        row_group_size: usize,
+    ) -> Result<Option<PlainWriter>> {
+        let Some(leaves) = leaves(schema) else {
+            return Ok(None);
+        };
+        let descriptor = ArrowSchemaConverter::new().convert(schema)?;
+        let fits = descriptor.num_columns() == leaves.len()
+            && leaves.iter().enumerate().all(|(i, leaf)| {
+                let column = descriptor.column(i);
+                (column.max_def_level(), column.max_rep_level()) == leaf.levels.max()
+            });
+        if !fits {
+            return Ok(None);
+        }
+        let mut properties = WriterProperties::builder()
+            .set_writer_version(WriterVersion::PARQUET_1_0)
+            .set_key_value_metadata(Some(metadata))
+            .build();
+        add_encoded_arrow_schema_to_metadata(schema, &mut properties);
+        let file = SerializedFileWriter::new(
+            BufWriter::with_capacity(1 << 20, file),
+            descriptor.root_schema_ptr(),
+            Arc::new(properties),
+        )?;
+        Ok(Some(PlainWriter {
+            file,
+            chunks: leaves.iter().map(|_| Chunk::new()).collect(),
+            descriptor,
+            leaves,
+            row_group_size: row_group_size.max(1),
+            rows_in_group: 0,
+        }))
+    }
+
+    /// Appends a batch of the schema given at creation.
+    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let mut start = 0;
+        while start < batch.num_rows() {
+            let room = self.row_group_size - self.rows_in_group;
+            let rows = (batch.num_rows() - start).min(room).min(PAGE_ROWS);
+            let part = batch.slice(start, rows);
+            for (leaf, chunk) in self.leaves.iter().zip(&mut self.chunks) {
+                write_page(leaf, &part, chunk)?;
+            }
+            self.rows_in_group += rows;
+            start += rows;
+            if self.rows_in_group == self.row_group_size {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the row group being built, if it has rows.
+    fn flush(&mut self) -> Result<()> {
+        if self.rows_in_group == 0 {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.rows_in_group);
+        let mut group = self.file.next_row_group()?;
+        for (i, chunk) in self.chunks.iter_mut().enumerate() {
+            let chunk = std::mem::replace(chunk, Chunk::new());
+            let bytes = Bytes::from(chunk.pages.into_inner()?);
+            let metadata = ColumnChunkMetaData::builder(self.descriptor.column(i))
+                .set_compression(Compression::LZ4_RAW)
+                .set_encodings(vec![Encoding::PLAIN, Encoding::RLE])
+                .set_num_values(chunk.values)
+                .set_total_compressed_size(bytes.len() as i64)
+                .set_total_uncompressed_size(chunk.uncompressed)
+                .set_data_page_offset(0)
+                .build()?;
+            group.append_column(
+                &bytes,
+                ColumnCloseResult {
+                    bytes_written: bytes.len() as u64,
+                    rows_written: rows as u64,
+                    metadata,
+                    bloom_filter: None,
+                    column_index: None,
+                    offset_index: None,
+                },
+            )?;
+        }
+        group.close()?;
+        Ok(())
+    }
+
+    /// Writes the last row group and the footer; returns the file.
+    pub(crate) fn finish(mut self) -> Result<File> {
+        self.flush()?;
+        self.file
+            .into_inner()?
+            .into_inner()
+            .map_err(|e| ParquetError::External(Box::new(e.into_error())))
+    }
+}
+
+/// The leaves of `schema` in Parquet's column order, or `None` if one is not encoded here.
+fn leaves(schema: &Schema) -> Option<Vec<Leaf>> {
+    let mut leaves = Vec::new();
+    for (column, field) in schema.fields().iter().enumerate() {
+        match field.data_type() {
+            t if number(t) => leaves.push(Leaf {
+                column,
+                field: None,
+                levels: if field.is_nullable() {
+                    Levels::Optional
+                } else {
+                    Levels::Required
+                },
+            }),
+            DataType::Struct(children) if !field.is_nullable() => {
+                for (i, child) in children.iter().enumerate() {
+                    required_number(child)?;
+                    leaves.push(Leaf {
+                        column,
+                        field: Some(i),
+                        levels: Levels::Required,
+                    });
+                }
+            }
+            DataType::List(item) if !field.is_nullable() && !item.is_nullable() => {
+                match item.data_type() {
+                    t if number(t) => leaves.push(Leaf {
+                        column,
+                        field: None,
+                        levels: Levels::Repeated,
+                    }),
+                    DataType::Struct(children) => {
+                        for (i, child) in children.iter().enumerate() {
+                            required_number(child)?;
+                            leaves.push(Leaf {
+                                column,
+                                field: Some(i),
+                                levels: Levels::Repeated,
+                            });
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(leaves)
+}
+
+fn number(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Boolean
+            | DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32
+            | DataType::UInt64
+            | DataType::Float32
+            | DataType::Float64
+    )
+}
+
+fn required_number(field: &Field) -> Option<()> {
+    (number(field.data_type()) && !field.is_nullable()).then_some(())
+}
+
+/// Encodes the leaf's values of `batch` as one data page and appends it to `chunk`.
+fn write_page(leaf: &Leaf, batch: &RecordBatch, chunk: &mut Chunk) -> Result<()> {
+    let top = batch.column(leaf.column);
+    let mut page = Vec::new();
+    let num_values;
+    match leaf.levels {
+        Levels::Required => {
+            let values = field_of(top, leaf.field);
+            if values.null_count() > 0 {
+                return Err(ParquetError::General(format!(
+                    "column {} holds nulls but is declared non-nullable",
+                    batch.schema().field(leaf.column).name()
+                )));
+            }
+            num_values = values.len();
+            plain(values.as_ref(), None, &mut page);
+        }
+        Levels::Optional => {
+            num_values = top.len();
+            let validity = top.logical_nulls();
+            let bits: Vec<u8> = match &validity {
+                Some(nulls) => nulls.inner().sliced().as_slice().to_vec(),
+                None => vec![0xff; top.len().div_ceil(8)],
+            };
+            levels(&bits, top.len(), &mut page);
+            plain(top.as_ref(), validity.as_ref(), &mut page);
+        }
+        Levels::Repeated => {
+            let list = top.as_list::<i32>();
+            let offsets = list.value_offsets();
+            let (start, end) = (offsets[0] as usize, offsets[offsets.len() - 1] as usize);
+            let values = field_of(list.values(), leaf.field).slice(start, end - start);
+            let (rep, def, n) = list_levels(offsets);
+            levels(&rep, n, &mut page);
+            levels(&def, n, &mut page);
+            plain(values.as_ref(), None, &mut page);
+            num_values = n;
+        }
+    }
+    let compressed = lz4_flex::block::compress(&page);
+    let page = CompressedPage::new(
+        Page::DataPage {
+            buf: Bytes::from(compressed),
+            num_values: num_values as u32,
+            encoding: Encoding::PLAIN,
+            def_level_encoding: Encoding::RLE,
+            rep_level_encoding: Encoding::RLE,
+            statistics: None,
+        },
+        page.len(),
+    );
+    let spec = SerializedPageWriter::new(&mut chunk.pages).write_page(page)?;
+    chunk.values += num_values as i64;
+    chunk.uncompressed += spec.uncompressed_size as i64;
+    Ok(())
+}
+
+/// The array itself, or its struct field `field`.
+fn field_of(array: &ArrayRef, field: Option<usize>) -> ArrayRef {
+    match field {
+        Some(i) => array.as_struct().column(i).clone(),
+        None => array.clone(),
+    }
+}
+
+/// Repetition and definition bits of a list column (one entry per value, one per empty list)
+/// and the number of entries.
+fn list_levels(offsets: &[i32]) -> (Vec<u8>, Vec<u8>, usize) {
+    let values = (offsets[offsets.len() - 1] - offsets[0]) as usize;
+    let empty = offsets.windows(2).filter(|w| w[0] == w[1]).count();
+    let n = values + empty;
+    let mut rep = vec![0xffu8; n.div_ceil(8)];
+    let mut def = vec![0xffu8; n.div_ceil(8)];
+    let mut at = 0;
+    for w in offsets.windows(2) {
+        let len = (w[1] - w[0]) as usize;
+        // The first entry of every event starts a new list; an empty list is one undefined entry.
+        rep[at / 8] &= !(1 << (at % 8));
+        if len == 0 {
+            def[at / 8] &= !(1 << (at % 8));
+            at += 1;
+        } else {
+            at += len;
+        }
+    }
+    (rep, def, n)
+}
+
+/// Appends `n` one-bit levels as a v1 page's levels: a length and one bit-packed run.
+fn levels(bits: &[u8], n: usize, page: &mut Vec<u8>) {
+    let groups = n.div_ceil(8);
+    let mut header = Vec::with_capacity(10);
+    let mut value = (groups << 1) | 1;
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            header.push(byte);
+            break;
+        }
+        header.push(byte | 0x80);
+    }
+    let length = (header.len() + groups) as u32;
+    page.extend_from_slice(&length.to_le_bytes());
+    page.extend_from_slice(&header);
+    page.extend_from_slice(&bits[..groups]);
+}
+
+/// Appends the values of `array` (only the valid ones when `validity` is given) in PLAIN
+/// encoding: bits for booleans, little-endian 32-bit integers for integers of 32 bits or
+/// fewer (Parquet's INT32), 64-bit integers and floats as they are.
+fn plain(array: &dyn Array, validity: Option<&NullBuffer>, page: &mut Vec<u8>) {
+    fn extend<T: ArrowPrimitiveType, const N: usize>(
+        array: &dyn Array,
+        validity: Option<&NullBuffer>,
+        page: &mut Vec<u8>,
+        bytes: impl Fn(T::Native) -> [u8; N],
+    ) {
+        let values = array.as_primitive::<T>().values();
+        page.reserve(values.len() * N);
+        match validity {
+            None => values
+                .iter()
+                .for_each(|&v| page.extend_from_slice(&bytes(v))),
+            Some(valid) => values
+                .iter()
+                .zip(valid.iter())
+                .filter(|(_, ok)| *ok)
+                .for_each(|(&v, _)| page.extend_from_slice(&bytes(v))),
+        }
+    }
+    match array.data_type() {
+        DataType::Boolean => {
+            let values = array.as_boolean().values();
+            match validity {
+                None => page.extend_from_slice(values.sliced().as_slice()),
+                Some(valid) => {
+                    let kept: Vec<bool> = values
+                        .iter()
+                        .zip(valid.iter())
+                        .filter(|(_, ok)| *ok)
+                        .map(|(v, _)| v)
+                        .collect();
+                    let mut bytes = vec![0u8; kept.len().div_ceil(8)];
+                    for (i, _) in kept.iter().enumerate().filter(|(_, &v)| v) {
+                        bytes[i / 8] |= 1 << (i % 8);
+                    }
+                    page.extend_from_slice(&bytes);
+                }
+            }
+        }
+        DataType::Int8 => {
+            extend::<Int8Type, 4>(array, validity, page, |v| i32::from(v).to_le_bytes())
+        }
+        DataType::Int16 => {
+            extend::<Int16Type, 4>(array, validity, page, |v| i32::from(v).to_le_bytes())
+        }
+        DataType::Int32 => extend::<Int32Type, 4>(array, validity, page, i32::to_le_bytes),
+        DataType::UInt8 => {
+            extend::<UInt8Type, 4>(array, validity, page, |v| u32::from(v).to_le_bytes())
+        }
+        DataType::UInt16 => {
+            extend::<UInt16Type, 4>(array, validity, page, |v| u32::from(v).to_le_bytes())
+        }
+        DataType::UInt32 => extend::<UInt32Type, 4>(array, validity, page, u32::to_le_bytes),
+        DataType::Int64 => extend::<Int64Type, 8>(array, validity, page, i64::to_le_bytes),
+        DataType::UInt64 => extend::<UInt64Type, 8>(array, validity, page, u64::to_le_bytes),
+        DataType::Float32 => extend::<Float32Type, 4>(array, validity, page, f32::to_le_bytes),
+        DataType::Float64 => extend::<Float64Type, 8>(array, validity, page, f64::to_le_bytes),
+        other => unreachable!("leaves() admits only numbers, not {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bit(bits: &[u8], i: usize) -> bool {
+        bits[i / 8] >> (i % 8) & 1 == 1
+    }
+
+    #[test]
+    fn list_levels_mark_list_starts_and_empty_lists() {
+        // Lists [a, b], [], [c], [] starting at offset 3 (a sliced list).
+        let (rep, def, n) = list_levels(&[3, 5, 5, 6, 6]);
+        assert_eq!(n, 5);
+        let rep: Vec<bool> = (0..n).map(|i| bit(&rep, i)).collect();
+        let def: Vec<bool> = (0..n).map(|i| bit(&def, i)).collect();
+        assert_eq!(rep, [false, true, false, false, false]);
+        assert_eq!(def, [true, true, false, true, false]);
+    }
+
+    #[test]
+    fn levels_are_one_length_prefixed_bit_packed_run() {
+        let mut page = Vec::new();
+        levels(&[0b1010_1010, 0b0000_0011], 10, &mut page);
+        // 4-byte length 3, header (2 groups << 1) | 1 = 5, then the two bytes.
+        assert_eq!(page, [3, 0, 0, 0, 5, 0b1010_1010, 0b0000_0011]);
+    }
+}
