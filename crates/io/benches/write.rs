@@ -43,7 +43,7 @@ fn int_lists(numbers: &mut Numbers, n: usize, max: u64) -> ArrayRef {
 
 fn mask(numbers: &mut Numbers, n: usize) -> ArrayRef {
     Arc::new(BooleanArray::from_iter(
-        (0..n).map(|_| Some(numbers.next() % 4 == 0)),
+        (0..n).map(|_| Some(numbers.next().is_multiple_of(4))),
     ))
 }
 

@@ -136,7 +136,7 @@ impl EventWriter {
             .set_key_value_metadata(Some(metadata))
             .build();
         ArrowWriter::try_new(file, Arc::clone(schema), Some(properties))
-            .map(Sink::Arrow)
+            .map(|w| Sink::Arrow(Box::new(w)))
             .map_err(|e| Error::parquet(&self.path, e))
     }
 
@@ -169,7 +169,7 @@ impl Drop for EventWriter {
 /// What encodes the batches: cf's own page writer for the layouts it knows, arrow-rs otherwise.
 enum Sink {
     Plain(Box<PlainWriter>),
-    Arrow(ArrowWriter<File>),
+    Arrow(Box<ArrowWriter<File>>),
 }
 
 impl std::fmt::Debug for Sink {
