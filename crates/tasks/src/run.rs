@@ -792,25 +792,23 @@ fn reduce(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxError> {
             )
             .into());
         }
-        // Events first, objects after: object selections then touch only the kept events.
+        // The kept events with their selected objects, each object copied once.
         let selected = timing.functions(|| -> Result<Events, BoxError> {
             let mask = result.column(&event)?;
             let mask = mask
                 .as_boolean_opt()
                 .ok_or("the event mask is not boolean")?;
-            let mut selected = events.filter(mask)?;
-            let result = result.filter(mask)?;
-            let original = selected.clone();
+            let mut indices = Vec::new();
             for (source, target, column) in &objects {
-                if !original.has(&Route::new([source.as_str()])) {
-                    continue;
+                if events.has(&Route::new([source.as_str()])) {
+                    indices.push((source.as_str(), target.as_str(), result.column(column)?));
                 }
-                let target_route = Route::new([target.as_str()]);
-                let mut picked = original.clone();
-                picked.collection_from_indices(source, target, result.column(column)?.as_ref())?;
-                selected.set_column(&target_route, picked.column(&target_route)?)?;
             }
-            Ok(selected)
+            let picks: Vec<(&str, &str, &dyn Array)> = indices
+                .iter()
+                .map(|(source, target, column)| (*source, *target, column.as_ref()))
+                .collect();
+            Ok(events.filter_and_pick(mask, &picks)?)
         })?;
         let keep_now = kept(&selected, &keep);
         timing.writing(|| writer.write(&selected.select(&keep_now)?))?;
