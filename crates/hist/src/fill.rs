@@ -746,7 +746,29 @@ fn pass<F: Find>(f: &F, input: &AxisInput<'_>, entries: &Entries, lin: &mut [usi
     let stride = input.stride;
     let valid = |p: usize| col.nulls.is_none_or(|n| n.is_valid(p));
     match (entries, col.values) {
-        (_, Values::Str(_) | Values::LargeStr(_) | Values::Bool(_)) => {
+        (_, Values::Str(strings)) => {
+            // Labels repeat in runs (a cutflow fills one step name per event): a label equal
+            // to the previous one reuses its bin instead of hashing it again.
+            let mut last: Option<(&str, Option<usize>)> = None;
+            for (i, l) in lin.iter_mut().enumerate() {
+                let p = position(entries, &col, i);
+                let bin = if valid(p) {
+                    let label = strings.value(p);
+                    match last {
+                        Some((previous, bin)) if previous == label => bin,
+                        _ => {
+                            let bin = f.str(label);
+                            last = Some((label, bin));
+                            bin
+                        }
+                    }
+                } else {
+                    None
+                };
+                combine(l, bin, stride);
+            }
+        }
+        (_, Values::LargeStr(_) | Values::Bool(_)) => {
             for (i, l) in lin.iter_mut().enumerate() {
                 let p = position(entries, &col, i);
                 let bin = bin_at_find(f, col, p);

@@ -120,6 +120,34 @@ fn str_category_and_growth() {
 }
 
 #[test]
+fn str_labels_in_runs_with_nulls_and_unknown_labels_fill_like_single_ones() {
+    // Runs of one label (as a cutflow fills), broken by nulls and labels the axis lacks: each
+    // entry must land where it would alone.
+    let labels = [
+        Some("ee"),
+        Some("ee"),
+        None,
+        Some("ee"),
+        Some("tautau"),
+        Some("tautau"),
+        Some("mumu"),
+        None,
+        None,
+        Some("mumu"),
+        Some("ee"),
+    ];
+    let axis = Axis::str_category(["ee", "mumu"]).unwrap();
+    let whole = fill_counts(axis.clone(), &StringArray::from(labels.to_vec()));
+    let mut single = vec![0.0; whole.len()];
+    for label in labels {
+        let one = fill_counts(axis.clone(), &StringArray::from(vec![label]));
+        single.iter_mut().zip(one).for_each(|(a, b)| *a += b);
+    }
+    assert_eq!(whole, single);
+    assert_eq!(whole, vec![4.0, 2.0, 2.0]);
+}
+
+#[test]
 fn growing_int_category_keeps_existing_bins() {
     let axis = Axis::int_category(Vec::<i64>::new())
         .unwrap()
