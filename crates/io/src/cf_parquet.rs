@@ -256,21 +256,32 @@ impl Batches {
                 data_page(page.map_err(|e| self.parquet_error(e))?).ok_or_else(corrupt)?;
             let (rep_bytes, rest) = length_prefixed(&buf).ok_or_else(corrupt)?;
             let (def_bytes, plain) = length_prefixed(rest).ok_or_else(corrupt)?;
-            let present = if offsets.is_some() || field.data_type == DataType::Boolean {
-                def.clear();
-                decode_levels(def_bytes, entries, &mut def).ok_or_else(corrupt)?;
-                def.iter().filter(|&&d| d == 1).count()
-            } else {
-                plain.len() / values.width()
+            // cf's page writer stores each level column as one bit-packed run: read its bits
+            // directly rather than one level byte per entry.
+            let bits = single_run(rep_bytes, entries).zip(single_run(def_bytes, entries));
+            let present = match &bits {
+                _ if offsets.is_none() && field.data_type != DataType::Boolean => {
+                    plain.len() / values.width()
+                }
+                Some((_, def_bits)) => count_ones(def_bits, entries),
+                None => {
+                    def.clear();
+                    decode_levels(def_bytes, entries, &mut def).ok_or_else(corrupt)?;
+                    def.iter().filter(|&&d| d == 1).count()
+                }
             };
             if let Some(offsets) = offsets.as_deref_mut() {
-                rep.clear();
-                decode_levels(rep_bytes, entries, &mut rep).ok_or_else(corrupt)?;
-                for (&r, &d) in rep.iter().zip(&def) {
-                    if r == 0 {
-                        offsets.push(count as i32);
+                if let Some((rep_bits, def_bits)) = bits {
+                    count = list_starts(rep_bits, def_bits, entries, count, offsets);
+                } else {
+                    rep.clear();
+                    decode_levels(rep_bytes, entries, &mut rep).ok_or_else(corrupt)?;
+                    for (&r, &d) in rep.iter().zip(&def) {
+                        if r == 0 {
+                            offsets.push(count as i32);
+                        }
+                        count += usize::from(d);
                     }
-                    count += usize::from(d);
                 }
             }
             values.push_plain(plain, present).ok_or_else(corrupt)?;
@@ -411,6 +422,73 @@ fn length_prefixed(data: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 /// Decodes `n` levels of bit width 1 written in Parquet's RLE/bit-packed hybrid.
+/// The bits of `n` one-bit levels stored as a single bit-packed run, if that is how they are
+/// stored.
+fn single_run(data: &[u8], n: usize) -> Option<&[u8]> {
+    let (mut header, mut at, mut shift) = (0usize, 0, 0);
+    loop {
+        let byte = *data.get(at)?;
+        at += 1;
+        header |= usize::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+        if shift > 35 {
+            return None;
+        }
+    }
+    let bytes = n.div_ceil(8);
+    (header & 1 == 1 && header >> 1 >= bytes).then_some(())?;
+    data.get(at..at + bytes)
+}
+
+/// Number of set bits among the first `n` of `bits`.
+fn count_ones(bits: &[u8], n: usize) -> usize {
+    let full = n / 8;
+    let whole: u32 = bits[..full].iter().map(|b| b.count_ones()).sum();
+    let tail = match n % 8 {
+        0 => 0,
+        r => (bits[full] & ((1u8 << r) - 1)).count_ones(),
+    };
+    (whole + tail) as usize
+}
+
+/// Appends to `offsets` the value count before each list start (a repetition bit of 0) among
+/// the first `n` entries, counting defined entries (definition bit 1) from `count`; returns the
+/// count after them.
+fn list_starts(
+    rep: &[u8],
+    def: &[u8],
+    n: usize,
+    mut count: usize,
+    offsets: &mut Vec<i32>,
+) -> usize {
+    for (k, (r, d)) in rep.chunks(8).zip(def.chunks(8)).enumerate() {
+        let word = |bytes: &[u8]| {
+            let mut w = [0u8; 8];
+            w[..bytes.len()].copy_from_slice(bytes);
+            u64::from_le_bytes(w)
+        };
+        let valid = n - 64 * k;
+        let mask = if valid >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << valid) - 1
+        };
+        let defined = word(d) & mask;
+        let mut starts = !word(r) & mask;
+        while starts != 0 {
+            let bit = starts.trailing_zeros();
+            let before = defined & ((1u64 << bit) - 1);
+            offsets.push((count + before.count_ones() as usize) as i32);
+            starts &= starts - 1;
+        }
+        count += defined.count_ones() as usize;
+    }
+    count
+}
+
 fn decode_levels(data: &[u8], n: usize, out: &mut Vec<u8>) -> Option<()> {
     let mut at = 0;
     let start = out.len();
@@ -542,6 +620,42 @@ impl Values {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_starts_from_bits_match_the_level_by_level_loop() {
+        // Lists of lengths 0..=4 in a pattern long enough to cross several 64-bit words.
+        let lengths: Vec<i32> = (0..300).map(|k| (k * 7 % 5) as i32).collect();
+        let mut ends = vec![0];
+        for len in &lengths {
+            ends.push(ends.last().unwrap() + len);
+        }
+        let (rep, def, n) = crate::plain_writer::list_levels(&ends);
+        let bit = |bits: &[u8], i: usize| (bits[i / 8] >> (i % 8)) & 1;
+        let mut expected = Vec::new();
+        let mut count = 5;
+        for i in 0..n {
+            if bit(&rep, i) == 0 {
+                expected.push(count as i32);
+            }
+            count += usize::from(bit(&def, i));
+        }
+        let mut offsets = Vec::new();
+        assert_eq!(list_starts(&rep, &def, n, 5, &mut offsets), count);
+        assert_eq!(offsets, expected);
+        assert_eq!(offsets.len(), lengths.len());
+        assert_eq!(count_ones(&def, n), count - 5);
+
+        // A run header, then the bits; too short a run or an RLE run is not a single run.
+        let header = (n.div_ceil(8) << 1) | 1;
+        let page = [
+            &[(header & 0x7f) as u8 | 0x80, (header >> 7) as u8][..],
+            &rep,
+        ]
+        .concat();
+        assert_eq!(single_run(&page, n), Some(&rep[..]));
+        assert_eq!(single_run(&page, n + 64), None);
+        assert_eq!(single_run(&[4, 1], 2), None);
+    }
 
     #[test]
     fn levels_decode_from_runs_and_packed_groups() {

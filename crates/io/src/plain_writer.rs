@@ -333,7 +333,7 @@ fn field_of(array: &ArrayRef, field: Option<usize>) -> ArrayRef {
 
 /// Repetition and definition bits of a list column (one entry per value, one per empty list)
 /// and the number of entries.
-fn list_levels(offsets: &[i32]) -> (Vec<u8>, Vec<u8>, usize) {
+pub(crate) fn list_levels(offsets: &[i32]) -> (Vec<u8>, Vec<u8>, usize) {
     let values = (offsets[offsets.len() - 1] - offsets[0]) as usize;
     let empty = offsets.windows(2).filter(|w| w[0] == w[1]).count();
     let n = values + empty;
