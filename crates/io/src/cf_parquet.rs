@@ -624,7 +624,7 @@ mod tests {
     #[test]
     fn list_starts_from_bits_match_the_level_by_level_loop() {
         // Lists of lengths 0..=4 in a pattern long enough to cross several 64-bit words.
-        let lengths: Vec<i32> = (0..300).map(|k| (k * 7 % 5) as i32).collect();
+        let lengths: Vec<i32> = (0..300).map(|k| k * 7 % 5).collect();
         let mut ends = vec![0];
         for len in &lengths {
             ends.push(ends.last().unwrap() + len);
