@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, BooleanArray, Float64Array, Int64Array, StringArray};
+use arrow_buffer::BooleanBuffer;
 use cf_analysis::{FunctionTree, Kind, Outcome};
 use cf_columns::{ColumnSet, Events, Route};
 use cf_engine::{BoxError, Output, ParamValue, RunContext};
@@ -545,17 +546,12 @@ fn select(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxError> {
             Ok(())
         })?;
         timing.functions(|| -> Result<(), BoxError> {
-            let batch = batch_stats(&selection.event_mask, &selection.steps, &weights, process);
-            stats.add(&batch)?;
-            let hist = cutflow_hist(&selection.steps, process)?;
+            let passed = cumulative(&selection.steps, n);
+            let (mask, steps) = (&selection.event_mask, &selection.steps);
+            stats.add(&batch_stats(mask, steps, &passed, &weights, process))?;
+            let hist = cutflow_hist(steps, process)?;
             let cutflow = cutflow.get_or_insert(hist);
-            fill_cutflow(
-                cutflow,
-                &selection.event_mask,
-                &selection.steps,
-                &weights,
-                process,
-            )
+            fill_cutflow(cutflow, mask, steps, &passed, &weights, process)
         })?;
     }
     timing.writing(|| -> Result<(), BoxError> {
@@ -579,42 +575,55 @@ fn select(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxError> {
     Ok(())
 }
 
-fn passes(mask: &BooleanArray, i: usize) -> bool {
-    mask.is_valid(i) && mask.value(i)
+/// The events passing each cumulative selection step (a null counts as failing), in order.
+fn cumulative(steps: &[(String, BooleanArray)], n: usize) -> Vec<BooleanBuffer> {
+    let mut passed = BooleanBuffer::new_set(n);
+    steps
+        .iter()
+        .map(|(_, step)| {
+            passed = &passed & &truth(step);
+            passed.clone()
+        })
+        .collect()
+}
+
+/// The true entries of a mask; nulls are false.
+fn truth(mask: &BooleanArray) -> BooleanBuffer {
+    match mask.nulls() {
+        Some(nulls) => mask.values() & nulls.inner(),
+        None => mask.values().clone(),
+    }
+}
+
+/// Number of events and Σ weight where `bits` is set.
+fn count_and_sum(bits: &BooleanBuffer, w: &[f64]) -> (u64, f64) {
+    let sum = bits.set_indices().map(|i| w[i]).sum();
+    (bits.count_set_bits() as u64, sum)
 }
 
 fn batch_stats(
     mask: &BooleanArray,
     steps: &[(String, BooleanArray)],
+    passed: &[BooleanBuffer],
     weights: &Float64Array,
     process: i64,
 ) -> SelectionStats {
     let w = weights.values();
+    let (num_events_selected, sum_mc_weight_selected) = count_and_sum(&truth(mask), w);
     let mut stats = SelectionStats {
         num_events: mask.len() as u64,
         sum_mc_weight: w.iter().sum(),
+        num_events_selected,
+        sum_mc_weight_selected,
         ..SelectionStats::default()
     };
-    let mut cumulative = vec![true; mask.len()];
-    for (name, step) in steps {
-        let mut s = StepStats {
+    for ((name, _), bits) in steps.iter().zip(passed) {
+        let (num_events, sum_mc_weight) = count_and_sum(bits, w);
+        stats.steps.push(StepStats {
             name: name.clone(),
-            ..StepStats::default()
-        };
-        for (i, keep) in cumulative.iter_mut().enumerate() {
-            *keep = *keep && passes(step, i);
-            if *keep {
-                s.num_events += 1;
-                s.sum_mc_weight += w[i];
-            }
-        }
-        stats.steps.push(s);
-    }
-    for i in 0..mask.len() {
-        if passes(mask, i) {
-            stats.num_events_selected += 1;
-            stats.sum_mc_weight_selected += w[i];
-        }
+            num_events,
+            sum_mc_weight,
+        });
     }
     stats.processes.insert(
         process.to_string(),
@@ -652,27 +661,22 @@ fn fill_cutflow(
     hist: &mut Histogram,
     mask: &BooleanArray,
     steps: &[(String, BooleanArray)],
+    passed: &[BooleanBuffer],
     weights: &Float64Array,
     process: i64,
 ) -> Result<(), BoxError> {
-    let n = mask.len();
-    let mut fill = |label: &str, keep: &dyn Fn(usize) -> bool| -> Result<(), BoxError> {
-        let picked: Vec<usize> = (0..n).filter(|&i| keep(i)).collect();
-        let labels = StringArray::from(vec![label; picked.len()]);
-        let processes = Int64Array::from(vec![process; picked.len()]);
-        let w = Float64Array::from(picked.iter().map(|&i| weights.value(i)).collect::<Vec<_>>());
+    let mut fill = |label: &str, bits: &BooleanBuffer| -> Result<(), BoxError> {
+        let w: Float64Array = bits.set_indices().map(|i| weights.value(i)).collect();
+        let labels = StringArray::from(vec![label; w.len()]);
+        let processes = Int64Array::from(vec![process; w.len()]);
         hist.fill(&[&labels, &processes], Some(&w))?;
         Ok(())
     };
-    fill("initial", &|_| true)?;
-    let mut cumulative = vec![true; n];
-    for (name, step) in steps {
-        for (i, keep) in cumulative.iter_mut().enumerate() {
-            *keep = *keep && passes(step, i);
-        }
-        fill(name, &|i| cumulative[i])?;
+    fill("initial", &BooleanBuffer::new_set(mask.len()))?;
+    for ((name, _), bits) in steps.iter().zip(passed) {
+        fill(name, bits)?;
     }
-    fill("selected", &|i| passes(mask, i))
+    fill("selected", &truth(mask))
 }
 
 pub(crate) fn write_hist(hist: &Histogram, path: &std::path::Path) -> Result<(), BoxError> {
