@@ -1,30 +1,32 @@
-//! Decompressed baskets kept for the next reader of the same file, across opens.
+//! Decoded branches kept for the next reader of the same file, across opens.
 //!
 //! A pipeline reads the same NanoAOD branches of one file several times in one process: the
-//! selection once per jet shift, the reduction once more per shift. Decompression is most of
-//! the cost of reading, so the baskets decompressed last are kept, up to a byte budget, and
-//! handed to whoever asks for the same basket of the same file next. A file is known by its
-//! device, inode, size and modification time: a file that was rewritten is a different file,
-//! so a cached basket is never stale.
+//! selection once per jet shift, the reduction once more per shift, always in the same entry
+//! ranges (one batch size). Decompressing and decoding is the whole cost of reading, so the
+//! arrays decoded last are kept, up to a byte budget, and handed to whoever asks for the same
+//! branch and entries of the same file next. A file is known by its device, inode, size and
+//! modification time: a file that was rewritten is a different file, so a cached array is
+//! never stale.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::Metadata;
+use std::ops::Range;
 use std::os::unix::fs::MetadataExt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
-use crate::decode::Basket;
+use arrow_array::{Array, ArrayRef};
 
-/// Bytes of decompressed baskets kept unless [`set_basket_cache_capacity`] says otherwise:
-/// the AGC columns of a 250k-event NanoAOD file take ~75 MB, so this holds the files a few
-/// workers are on at once.
-pub const DEFAULT_BASKET_CACHE_BYTES: usize = 512 << 20;
+/// Bytes of decoded arrays kept unless [`set_decoded_cache_capacity`] says otherwise: the AGC
+/// columns of a 250k-event NanoAOD file take ~75 MB, so this holds the files a few workers are
+/// on at once.
+pub const DEFAULT_DECODED_CACHE_BYTES: usize = 512 << 20;
 
-static CAPACITY: AtomicUsize = AtomicUsize::new(DEFAULT_BASKET_CACHE_BYTES);
+static CAPACITY: AtomicUsize = AtomicUsize::new(DEFAULT_DECODED_CACHE_BYTES);
 
-/// Sets how many bytes of decompressed baskets the process keeps for later reads of the same
-/// files (0 turns the cache off). Baskets beyond the new budget are dropped at the next insert.
-pub fn set_basket_cache_capacity(bytes: usize) {
+/// Sets how many bytes of decoded arrays the process keeps for later reads of the same files
+/// (0 turns the cache off). Arrays beyond the new budget are dropped at the next insert.
+pub fn set_decoded_cache_capacity(bytes: usize) {
     CAPACITY.store(bytes, Ordering::Relaxed);
     if bytes == 0 {
         if let Ok(mut cache) = CACHE.lock() {
@@ -33,7 +35,7 @@ pub fn set_basket_cache_capacity(bytes: usize) {
     }
 }
 
-/// Which file a basket came from: equal only for the same, unchanged file.
+/// Which file an array came from: equal only for the same, unchanged file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct FileId {
     dev: u64,
@@ -53,16 +55,17 @@ impl FileId {
     }
 }
 
-/// A basket: its file and its position there.
-type Key = (FileId, u64);
+/// An array: its file, its tree (the position of its key), its branch (index in the tree) and
+/// its entries.
+type Key = (FileId, u64, usize, u64, u64);
 
 struct Entry {
-    basket: Arc<Basket>,
+    array: ArrayRef,
     bytes: usize,
     used: u64,
 }
 
-/// Least recently used baskets go first: `order` maps the use counter to the key.
+/// Least recently used arrays go first: `order` maps the use counter to the key.
 #[derive(Default)]
 struct Cache {
     entries: HashMap<Key, Entry>,
@@ -74,18 +77,18 @@ struct Cache {
 static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(|| Mutex::new(Cache::default()));
 
 impl Cache {
-    fn touch(&mut self, key: Key) -> Option<Arc<Basket>> {
+    fn touch(&mut self, key: Key) -> Option<ArrayRef> {
         self.clock += 1;
         let clock = self.clock;
         let entry = self.entries.get_mut(&key)?;
         self.order.remove(&entry.used);
         entry.used = clock;
         self.order.insert(clock, key);
-        Some(Arc::clone(&entry.basket))
+        Some(Arc::clone(&entry.array))
     }
 
-    fn insert(&mut self, key: Key, basket: Arc<Basket>, capacity: usize) {
-        let bytes = basket.data.len() + basket.offsets.as_ref().map_or(0, |o| o.len() * 4);
+    fn insert(&mut self, key: Key, array: ArrayRef, capacity: usize) {
+        let bytes = array.get_array_memory_size();
         if bytes > capacity || self.entries.contains_key(&key) {
             return;
         }
@@ -102,7 +105,7 @@ impl Cache {
         self.entries.insert(
             key,
             Entry {
-                basket,
+                array,
                 bytes,
                 used: self.clock,
             },
@@ -117,22 +120,37 @@ impl Cache {
     }
 }
 
-/// The basket at `seek` in `file`, if it is cached.
-pub(crate) fn get(file: FileId, seek: u64) -> Option<Arc<Basket>> {
+/// Branch `branch` of the tree at `tree` in `file` decoded for `entries`, if it is cached.
+pub(crate) fn get(
+    file: FileId,
+    tree: u64,
+    branch: usize,
+    entries: &Range<u64>,
+) -> Option<ArrayRef> {
     if CAPACITY.load(Ordering::Relaxed) == 0 {
         return None;
     }
-    CACHE.lock().ok()?.touch((file, seek))
+    CACHE
+        .lock()
+        .ok()?
+        .touch((file, tree, branch, entries.start, entries.end))
 }
 
-/// Keeps a basket just decompressed, dropping the least recently used ones beyond the budget.
-pub(crate) fn insert(file: FileId, seek: u64, basket: &Arc<Basket>) {
+/// Keeps an array just decoded, dropping the least recently used ones beyond the budget.
+pub(crate) fn insert(
+    file: FileId,
+    tree: u64,
+    branch: usize,
+    entries: &Range<u64>,
+    array: &ArrayRef,
+) {
     let capacity = CAPACITY.load(Ordering::Relaxed);
     if capacity == 0 {
         return;
     }
     if let Ok(mut cache) = CACHE.lock() {
-        cache.insert((file, seek), Arc::clone(basket), capacity);
+        let key = (file, tree, branch, entries.start, entries.end);
+        cache.insert(key, Arc::clone(array), capacity);
     }
 }
 
@@ -140,12 +158,8 @@ pub(crate) fn insert(file: FileId, seek: u64, basket: &Arc<Basket>) {
 mod tests {
     use super::*;
 
-    fn basket(len: usize) -> Arc<Basket> {
-        Arc::new(Basket {
-            entries: 1,
-            data: vec![0; len],
-            offsets: None,
-        })
+    fn array(len: usize) -> ArrayRef {
+        Arc::new(arrow_array::UInt8Array::from(vec![0u8; len]))
     }
 
     fn id(ino: u64) -> FileId {
@@ -158,22 +172,26 @@ mod tests {
     }
 
     #[test]
-    fn the_least_recently_used_basket_goes_first() {
+    fn the_least_recently_used_array_goes_first() {
+        let size = array(40).get_array_memory_size();
+        let budget = 2 * size + size / 2;
         let mut cache = Cache::default();
-        cache.insert((id(1), 0), basket(40), 100);
-        cache.insert((id(1), 64), basket(40), 100);
+        cache.insert((id(1), 100, 0, 0, 10), array(40), budget);
+        cache.insert((id(1), 100, 0, 10, 20), array(40), budget);
         // Using the first makes the second the oldest, so the third displaces the second.
-        assert!(cache.touch((id(1), 0)).is_some());
-        cache.insert((id(2), 0), basket(40), 100);
-        assert!(cache.touch((id(1), 0)).is_some());
-        assert!(cache.touch((id(1), 64)).is_none());
-        assert!(cache.touch((id(2), 0)).is_some());
-        assert_eq!(cache.bytes, 80);
-        // Another file with the same position is another basket; one larger than the budget is
+        assert!(cache.touch((id(1), 100, 0, 0, 10)).is_some());
+        cache.insert((id(2), 100, 0, 0, 10), array(40), budget);
+        assert!(cache.touch((id(1), 100, 0, 0, 10)).is_some());
+        assert!(cache.touch((id(1), 100, 0, 10, 20)).is_none());
+        assert!(cache.touch((id(2), 100, 0, 0, 10)).is_some());
+        assert_eq!(cache.bytes, 2 * size);
+        // Another file, tree, branch or range is another array; one larger than the budget is
         // not kept at all.
-        assert!(cache.touch((id(3), 0)).is_none());
-        cache.insert((id(4), 0), basket(101), 100);
-        assert!(cache.touch((id(4), 0)).is_none());
+        assert!(cache.touch((id(1), 200, 0, 0, 10)).is_none());
+        assert!(cache.touch((id(3), 100, 0, 0, 10)).is_none());
+        assert!(cache.touch((id(1), 100, 1, 0, 10)).is_none());
+        cache.insert((id(4), 100, 0, 0, 10), array(4 * budget), budget);
+        assert!(cache.touch((id(4), 100, 0, 0, 10)).is_none());
         assert_eq!(cache.entries.len(), cache.order.len());
     }
 }

@@ -28,10 +28,10 @@
 //! the rayon pool (`RAYON_NUM_THREADS` bounds it). A [`Tree`] is cheap to clone and
 //! `Send + Sync`: several threads may read from it at once.
 //!
-//! Decompressed baskets stay in a process-wide cache (least recently used out first,
-//! [`DEFAULT_BASKET_CACHE_BYTES`] unless [`set_basket_cache_capacity`] says otherwise), so that
-//! reading the same branches of the same unchanged file again, as every step of a pipeline
-//! does, skips decompression.
+//! Decoded branches stay in a process-wide cache, per file and entry range (least recently
+//! used out first, [`DEFAULT_DECODED_CACHE_BYTES`] unless [`set_decoded_cache_capacity`] says
+//! otherwise), so that reading the same branches of the same unchanged file again in the same
+//! chunks, as every step of a pipeline does, skips decompression and decoding.
 //!
 //! ## Bad input
 //!
@@ -78,7 +78,7 @@ mod pool;
 mod streamer;
 mod tree;
 
-pub use cache::{set_basket_cache_capacity, DEFAULT_BASKET_CACHE_BYTES};
+pub use cache::{set_decoded_cache_capacity, DEFAULT_DECODED_CACHE_BYTES};
 pub use error::{Error, Result};
 pub use file::{KeyInfo, RootFile};
 pub use tree::{Branch, Chunk, Chunks, LeafType, Tree};

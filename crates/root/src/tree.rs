@@ -262,6 +262,8 @@ fn basket_locations(raw: &mut RawBranch, tree_entries: u64) -> Parse<Vec<BasketL
 #[derive(Debug)]
 struct TreeInner {
     src: Arc<Source>,
+    /// Where the tree's key sits in the file: tells trees of one file apart in the cache.
+    at: u64,
     name: String,
     entries: u64,
     branches: Vec<Branch>,
@@ -298,6 +300,7 @@ impl Tree {
         Ok(Tree {
             inner: Arc::new(TreeInner {
                 src,
+                at: key.seek_key,
                 name: key.name.clone(),
                 entries,
                 branches,
@@ -433,10 +436,21 @@ impl TreeInner {
         range: Range<u64>,
         cache: &mut BasketCache,
     ) -> Result<Vec<ArrayRef>> {
-        // Every basket any requested branch needs, minus those already decoded.
+        // Branches an earlier read of this file already decoded for these entries.
+        let mut arrays: Vec<Option<ArrayRef>> = ids
+            .iter()
+            .map(|&b| crate::cache::get(self.src.id, self.at, b, &range))
+            .collect();
+        let missing: Vec<usize> = ids
+            .iter()
+            .zip(&arrays)
+            .filter(|(_, a)| a.is_none())
+            .map(|(&b, _)| b)
+            .collect();
+        // Every basket a missing branch needs, minus those already decompressed.
         let mut needed: Vec<(usize, usize)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for &b in ids {
+        for &b in &missing {
             for (k, loc) in self.branches[b].baskets.iter().enumerate() {
                 let overlaps = loc.end > range.start && loc.first < range.end;
                 if overlaps && !cache.contains_key(&(b, k)) && seen.insert((b, k)) {
@@ -444,29 +458,26 @@ impl TreeInner {
                 }
             }
         }
-        needed.retain(|&(b, k)| match self.cached(b, k) {
-            Some(basket) => {
-                cache.insert((b, k), basket);
-                false
-            }
-            None => true,
-        });
         let loaded = needed
             .par_iter()
             .map(|&(b, k)| self.load(b, k).map(|basket| ((b, k), Arc::new(basket))))
             .collect::<Result<Vec<_>>>()?;
-        for ((b, k), basket) in &loaded {
-            if let BasketSource::Disk { seek, .. } = self.branches[*b].baskets[*k].source {
-                crate::cache::insert(self.src.id, seek, basket);
-            }
-        }
         cache.extend(loaded);
-        let arrays = ids
+        let decoded = missing
             .par_iter()
             .map(|&b| self.assemble(b, &range, cache))
             .collect::<Result<Vec<_>>>()?;
+        for (b, array) in missing.iter().zip(decoded) {
+            crate::cache::insert(self.src.id, self.at, *b, &range, &array);
+            for (slot, _) in arrays.iter_mut().zip(ids).filter(|(_, &id)| id == *b) {
+                *slot = Some(Arc::clone(&array));
+            }
+        }
         cache.retain(|&(b, k), _| self.branches[b].baskets[k].end > range.end);
-        Ok(arrays)
+        Ok(arrays
+            .into_iter()
+            .map(|a| a.expect("every branch decoded or cached"))
+            .collect())
     }
 
     fn assemble(&self, b: usize, range: &Range<u64>, cache: &BasketCache) -> Result<ArrayRef> {
@@ -490,14 +501,6 @@ impl TreeInner {
             self.src
                 .malformed(format!("branch {} of tree {}", branch.name, self.name), e)
         })
-    }
-
-    /// The basket, if an earlier read of this file left it decompressed in the process cache.
-    fn cached(&self, b: usize, k: usize) -> Option<Arc<Basket>> {
-        match self.branches[b].baskets[k].source {
-            BasketSource::Disk { seek, .. } => crate::cache::get(self.src.id, seek),
-            BasketSource::Embedded(_) => None,
-        }
     }
 
     fn load(&self, b: usize, k: usize) -> Result<Basket> {

@@ -1,12 +1,12 @@
-//! The process-wide basket cache: a second read gives the same arrays, and a file rewritten
-//! at the same path is read anew, never from the baskets of its old content.
+//! The process-wide cache of decoded branches: a second read gives the same arrays, and a file
+//! rewritten at the same path is read anew, never from the arrays of its old content.
 
 use cf_root::RootFile;
 
 use crate::common::data;
 
 #[test]
-fn a_rewritten_file_is_never_served_from_the_old_files_baskets() {
+fn a_rewritten_file_is_never_served_from_the_old_files_arrays() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("events.root");
     let read = |path: &std::path::Path| {
@@ -17,7 +17,7 @@ fn a_rewritten_file_is_never_served_from_the_old_files_baskets() {
 
     std::fs::copy(data("nanoaod/nano_dy.root"), &path).unwrap();
     let first = read(&path);
-    // Read again: the baskets come from the cache now, and must decode to the same arrays.
+    // Read again: the arrays come from the cache now, and must be the same.
     assert_eq!(read(&path), first);
 
     // Same path, other content (written in place, so possibly the same inode).
