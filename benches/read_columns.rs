@@ -25,6 +25,8 @@ const REPEATS: usize = 3;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Every repeat must decode: the process-wide cache would serve repeats from memory.
+    cf_root::set_decoded_cache_capacity(0);
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     let mut files = Vec::new();
     let mut parquet_out = None;

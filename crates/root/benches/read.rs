@@ -38,6 +38,8 @@ const COLUMNS: [&str; 16] = [
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Every repeat must decode: the process-wide cache would serve repeats from memory.
+    cf_root::set_decoded_cache_capacity(0);
     // `cargo bench` passes `--bench`; positional arguments are the ones we use.
     let args: Vec<String> = std::env::args()
         .skip(1)
