@@ -421,23 +421,27 @@ fn length_prefixed(data: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((body, &data[4 + length..]))
 }
 
-/// Decodes `n` levels of bit width 1 written in Parquet's RLE/bit-packed hybrid.
-/// The bits of `n` one-bit levels stored as a single bit-packed run, if that is how they are
-/// stored.
-fn single_run(data: &[u8], n: usize) -> Option<&[u8]> {
-    let (mut header, mut at, mut shift) = (0usize, 0, 0);
+/// The header of the run starting at `at` (a ULEB128 varint) and where its body starts.
+fn run_header(data: &[u8], mut at: usize) -> Option<(usize, usize)> {
+    let (mut header, mut shift) = (0usize, 0);
     loop {
         let byte = *data.get(at)?;
         at += 1;
         header |= usize::from(byte & 0x7f) << shift;
         if byte & 0x80 == 0 {
-            break;
+            return Some((header, at));
         }
         shift += 7;
         if shift > 35 {
             return None;
         }
     }
+}
+
+/// The bits of `n` one-bit levels stored as a single bit-packed run, if that is how they are
+/// stored.
+fn single_run(data: &[u8], n: usize) -> Option<&[u8]> {
+    let (header, at) = run_header(data, 0)?;
     let bytes = n.div_ceil(8);
     (header & 1 == 1 && header >> 1 >= bytes).then_some(())?;
     data.get(at..at + bytes)
@@ -489,24 +493,13 @@ fn list_starts(
     count
 }
 
+/// Decodes `n` levels of bit width 1 written in Parquet's RLE/bit-packed hybrid.
 fn decode_levels(data: &[u8], n: usize, out: &mut Vec<u8>) -> Option<()> {
     let mut at = 0;
     let start = out.len();
     while out.len() - start < n {
-        let mut header = 0usize;
-        let mut shift = 0;
-        loop {
-            let byte = *data.get(at)?;
-            at += 1;
-            header |= usize::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                break;
-            }
-            shift += 7;
-            if shift > 35 {
-                return None;
-            }
-        }
+        let (header, body) = run_header(data, at)?;
+        at = body;
         let left = n - (out.len() - start);
         if header & 1 == 0 {
             let value = *data.get(at)? & 1;

@@ -1,8 +1,6 @@
-use std::process::Command;
-
 use cf_io::{concat_files, EventFile, EventWriter};
 
-use crate::{data, jagged_f32, read_all};
+use crate::{data, jagged_f32, python_readback, read_all};
 
 /// Writes events `range` of nano_dy.root's `columns` to `out` in row groups of 7 events.
 fn write_part(columns: &[&str], range: std::ops::Range<usize>, out: &std::path::Path) {
@@ -45,20 +43,7 @@ fn concatenated_files_hold_every_event_in_order_for_cf_and_pyarrow() {
         expected
     );
 
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/python/check_readback.py"
-    );
-    let output = Command::new("python3")
-        .args([script, out.to_str().unwrap(), "Jet", "pt"])
-        .output()
-        .expect("python3 must be installed to check interoperability");
-    assert!(
-        output.status.success(),
-        "python check failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let seen = python_readback(&out, "Jet", "pt");
     assert_eq!(seen["pyarrow_num_rows"], 40);
     let values: Vec<Vec<f32>> = serde_json::from_value(seen["values"].clone()).unwrap();
     assert_eq!(values, expected);

@@ -50,3 +50,22 @@ pub fn jagged_f32(batches: &[Events], text: &str) -> Vec<Vec<f32>> {
     }
     out
 }
+
+/// What pyarrow and awkward see of `Collection.field` in a Parquet file
+/// (tests/python/check_readback.py), as JSON.
+pub fn python_readback(path: &std::path::Path, collection: &str, field: &str) -> serde_json::Value {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/python/check_readback.py"
+    );
+    let output = std::process::Command::new("python3")
+        .args([script, path.to_str().unwrap(), collection, field])
+        .output()
+        .expect("python3 must be installed to check interoperability");
+    assert!(
+        output.status.success(),
+        "python check failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}

@@ -1,9 +1,7 @@
-use std::process::Command;
-
 use cf_io::{Error, EventFile, EventWriter, LAYOUT_KEY};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
-use crate::{data, jagged_f32, read_all};
+use crate::{data, jagged_f32, python_readback, read_all};
 
 fn write_copy(columns: &[&str], out: &std::path::Path, row_group_size: usize) -> Vec<Vec<f32>> {
     let input = EventFile::open(data("nano_dy.root")).unwrap();
@@ -50,20 +48,7 @@ fn pyarrow_and_awkward_read_the_nested_structure() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("events.parquet");
     let pt = write_copy(&["Jet.{pt,eta}", "MET.pt", "event"], &out, 1000);
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/python/check_readback.py"
-    );
-    let output = Command::new("python3")
-        .args([script, out.to_str().unwrap(), "Jet", "pt"])
-        .output()
-        .expect("python3 must be installed to check interoperability");
-    assert!(
-        output.status.success(),
-        "python check failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let seen = python_readback(&out, "Jet", "pt");
     assert_eq!(seen["pyarrow_num_rows"], 40);
     assert_eq!(seen["awkward_type"], "40 * var * float32");
     let fields: Vec<&str> = seen["awkward_fields"]
@@ -261,20 +246,7 @@ fn every_column_shape_reads_back_equal_in_arrow_rs_and_cf() {
     let back = arrow_select::concat::concat_batches(&batches[0].schema(), &batches).unwrap();
     assert_eq!(back, *events.batch(), "arrow-rs reads what was written");
 
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/python/check_readback.py"
-    );
-    let output = Command::new("python3")
-        .args([script, out.to_str().unwrap(), "Jet", "pt"])
-        .output()
-        .expect("python3 must be installed to check interoperability");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let seen = python_readback(&out, "Jet", "pt");
     assert_eq!(seen["awkward_type"], "1000 * var * float32");
     let values: Vec<Vec<f32>> = serde_json::from_value(seen["values"].clone()).unwrap();
     assert_eq!(values, jagged_f32(std::slice::from_ref(&events), "Jet.pt"));
