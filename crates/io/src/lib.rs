@@ -33,6 +33,7 @@
 mod cf_parquet;
 mod concat;
 mod error;
+mod handoff;
 mod overlay;
 mod parquet_source;
 mod plain_writer;

@@ -10,7 +10,7 @@ use arrow_array::{Array, ArrayRef, ListArray, RecordBatch, RecordBatchReader};
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema};
 use bytes::Bytes;
-use cf_columns::{Events, Route};
+use cf_columns::{ColumnSet, Events, Route};
 use memmap2::Mmap;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
@@ -19,6 +19,7 @@ use parquet::arrow::ProjectionMask;
 
 use crate::cf_parquet;
 use crate::error::{Error, Result};
+use crate::handoff::{self, FileId};
 use crate::source::{ColumnInfo, EventStream};
 
 /// Key of the Parquet footer metadata entry that marks cf's nested layout.
@@ -33,6 +34,8 @@ pub(crate) const PLAIN_V1_PAGES: &str = "plain-v1";
 #[derive(Debug)]
 pub(crate) struct ParquetSource {
     path: PathBuf,
+    /// The file's identity when opened: batches this process wrote to it are handed over.
+    id: Option<FileId>,
     metadata: ArrowReaderMetadata,
     nested: bool,
     columns: Vec<ColumnInfo>,
@@ -81,6 +84,7 @@ impl ParquetSource {
             .collect();
         Ok(ParquetSource {
             path: path.to_path_buf(),
+            id: FileId::of(path),
             metadata,
             nested,
             columns,
@@ -99,6 +103,20 @@ impl ParquetSource {
 
     pub(crate) fn read(&self, picked: &[usize], batch_size: usize) -> Result<EventStream> {
         let path = self.path.clone();
+        let written = self
+            .id
+            .and_then(|id| handoff::get(id, batch_size, self.num_events()));
+        if let Some(batches) = written {
+            let routes: ColumnSet = picked
+                .iter()
+                .map(|&i| self.columns[i].route.clone())
+                .collect();
+            return Ok(Box::new((0..batches.len()).map(move |b| {
+                Events::new(batches[b].clone())
+                    .select(&routes)
+                    .map_err(|e| Error::columns(&path, e))
+            })));
+        }
         let bytes = map(&path)?;
         if self.num_events() > 0 && picked.iter().all(|&i| self.plain[i]) {
             let columns = picked

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use cf_columns::Events;
 use parquet::arrow::ArrowWriter;
@@ -19,6 +20,7 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 
 use crate::error::{Error, Result};
+use crate::handoff::{self, FileId};
 use crate::parquet_source::{LAYOUT_KEY, NESTED_LAYOUT, PAGES_KEY, PLAIN_V1_PAGES};
 use crate::plain_writer::PlainWriter;
 
@@ -51,6 +53,9 @@ pub struct EventWriter {
     schema: Option<SchemaRef>,
     batches: usize,
     rows: u64,
+    /// The batches written so far and their size, for the next reader in this process
+    /// (`handoff`); dropped once they exceed what is worth keeping.
+    kept: Option<(Vec<RecordBatch>, usize)>,
 }
 
 impl EventWriter {
@@ -68,6 +73,7 @@ impl EventWriter {
             schema: None,
             batches: 0,
             rows: 0,
+            kept: Some((Vec::new(), 0)),
         })
     }
 
@@ -106,11 +112,22 @@ impl EventWriter {
         };
         match self.writer.as_mut().expect("opened above") {
             Sink::Plain(writer) => writer.write(&batch),
-            Sink::Arrow(writer) => writer.write(&batch),
+            // Read back through arrow-rs, whose types may differ: nothing to hand over.
+            Sink::Arrow(writer) => {
+                self.kept = None;
+                writer.write(&batch)
+            }
         }
         .map_err(|e| Error::parquet(&self.path, e))?;
         self.batches += 1;
         self.rows += batch.num_rows() as u64;
+        if let Some((batches, bytes)) = &mut self.kept {
+            *bytes += batch.get_array_memory_size();
+            batches.push(batch);
+            if *bytes > handoff::MAX_KEPT_BYTES {
+                self.kept = None;
+            }
+        }
         Ok(())
     }
 
@@ -155,6 +172,9 @@ impl EventWriter {
         .map_err(|e| Error::parquet(&self.path, e))?;
         file.sync_all().map_err(|e| Error::io(&self.temp, e))?;
         std::fs::rename(&self.temp, &self.path).map_err(|e| Error::io(&self.path, e))?;
+        if let (Some((batches, bytes)), Some(id)) = (self.kept.take(), FileId::of(&self.path)) {
+            handoff::keep(id, batches, bytes);
+        }
         Ok(self.rows)
     }
 }

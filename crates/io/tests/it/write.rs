@@ -272,3 +272,47 @@ fn every_column_shape_reads_back_equal_in_arrow_rs_and_cf() {
         );
     }
 }
+
+#[test]
+fn batches_handed_over_in_the_writing_process_equal_those_decoded_from_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = dir.path().join("written.parquet");
+    let events = every_shape(1000);
+    let mut writer = EventWriter::try_new(&written).unwrap();
+    for start in (0..1000).step_by(128) {
+        let part = events.batch().slice(start, 128.min(1000 - start));
+        writer.write(&cf_columns::Events::new(part)).unwrap();
+    }
+    writer.finish().unwrap();
+    // A copy is another file: this process never wrote it, so it is decoded.
+    let copy = dir.path().join("copy.parquet");
+    std::fs::copy(&written, &copy).unwrap();
+
+    for columns in [
+        &["flag", "maybe", "MET.pt", "weights", "Jet.{pt,id}"][..],
+        &["Jet.eta", "u64"],
+    ] {
+        for batch_size in [128, 100] {
+            let read = |path: &std::path::Path| -> Vec<_> {
+                read_all(&EventFile::open(path).unwrap(), columns, batch_size)
+                    .into_iter()
+                    .map(|e| e.into_batch())
+                    .collect()
+            };
+            let (handed, decoded) = (read(&written), read(&copy));
+            assert_eq!(handed, decoded, "{columns:?} in batches of {batch_size}");
+            // In the batch size it was written in, the file is not decoded at all: the values
+            // are the writer's own buffers.
+            let values = |batch: &arrow_array::RecordBatch| {
+                batch
+                    .column_by_name("u64")
+                    .map(|c| c.to_data().buffers()[0].as_ptr())
+            };
+            if columns.contains(&"u64") {
+                let shared = values(&handed[0]) == values(events.batch());
+                assert_eq!(shared, batch_size == 128, "batches of {batch_size}");
+                assert_ne!(values(&decoded[0]), values(events.batch()));
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Event batches this process just wrote, handed to the next step that reads the same file.
+//!
+//! A pipeline step reads what the step before it wrote moments ago, in the same process:
+//! SelectEvents reads CalibrateEvents' columns, ReduceEvents reads both. An [`EventWriter`]
+//! keeps the batches it wrote (shared, not copied) and, once the file is renamed into place,
+//! files them here under the file's identity (device, inode, size, modification time). A reader
+//! asking for the same batch size gets them instead of decoding the file; a file rewritten since
+//! has another identity and is decoded.
+//!
+//! [`EventWriter`]: crate::EventWriter
+
+use std::collections::VecDeque;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use arrow_array::RecordBatch;
+
+/// Bytes of written batches kept for readers; the oldest files go first.
+const CAPACITY: usize = 256 << 20;
+/// A writer stops keeping its batches beyond this many bytes: big files are read from disk.
+pub(crate) const MAX_KEPT_BYTES: usize = 64 << 20;
+
+/// Which file batches belong to: equal only for the same, unchanged file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FileId {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime_ns: i128,
+}
+
+impl FileId {
+    pub(crate) fn of(path: &Path) -> Option<FileId> {
+        let meta = std::fs::metadata(path).ok()?;
+        Some(FileId {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+        })
+    }
+}
+
+/// The batches of one written file.
+pub(crate) type Written = Arc<Vec<RecordBatch>>;
+
+#[derive(Default)]
+struct Kept {
+    files: VecDeque<(FileId, Written, usize)>,
+    bytes: usize,
+}
+
+static KEPT: LazyLock<Mutex<Kept>> = LazyLock::new(|| Mutex::new(Kept::default()));
+
+/// Files the batches of a file just written, dropping the oldest files beyond the budget.
+pub(crate) fn keep(id: FileId, batches: Vec<RecordBatch>, bytes: usize) {
+    let Ok(mut kept) = KEPT.lock() else {
+        return;
+    };
+    kept.files.retain(|(other, _, _)| *other != id);
+    while kept.bytes + bytes > CAPACITY {
+        let Some((_, _, freed)) = kept.files.pop_front() else {
+            break;
+        };
+        kept.bytes -= freed;
+    }
+    if bytes <= CAPACITY {
+        kept.files.push_back((id, Arc::new(batches), bytes));
+        kept.bytes += bytes;
+    }
+}
+
+/// The batches written to the file `id`, if this process wrote it and still has them, cut
+/// exactly as a reader with `batch_size` would cut the file's `num_events` events.
+pub(crate) fn get(id: FileId, batch_size: usize, num_events: u64) -> Option<Written> {
+    let kept = KEPT.lock().ok()?;
+    let (_, batches, _) = kept.files.iter().find(|(other, _, _)| *other == id)?;
+    let (last, full) = batches.split_last()?;
+    let aligned = full.iter().all(|b| b.num_rows() == batch_size)
+        && last.num_rows() <= batch_size
+        && (last.num_rows() > 0 || full.is_empty())
+        && batches.iter().map(|b| b.num_rows() as u64).sum::<u64>() == num_events;
+    aligned.then(|| Arc::clone(batches))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use arrow_array::{ArrayRef, Int32Array};
+
+    fn batch(rows: usize) -> RecordBatch {
+        let column: ArrayRef = Arc::new(Int32Array::from(vec![0; rows]));
+        RecordBatch::try_from_iter([("x", column)]).unwrap()
+    }
+
+    fn id(ino: u64) -> FileId {
+        FileId {
+            dev: 1,
+            ino,
+            len: 2,
+            mtime_ns: 3,
+        }
+    }
+
+    #[test]
+    fn only_batches_cut_as_the_reader_would_are_handed_over() {
+        keep(id(1), vec![batch(4), batch(4), batch(2)], 10);
+        assert!(get(id(1), 4, 10).is_some());
+        assert!(get(id(1), 5, 10).is_none(), "another batch size");
+        assert!(get(id(1), 4, 11).is_none(), "another number of events");
+        assert!(get(id(2), 4, 10).is_none(), "another file");
+        keep(id(3), vec![batch(4), batch(1), batch(4)], 10);
+        assert!(get(id(3), 4, 9).is_none(), "a short batch in the middle");
+        keep(id(4), vec![batch(0)], 10);
+        assert!(
+            get(id(4), 4, 0).is_some(),
+            "an empty file's one empty batch"
+        );
+    }
+}
