@@ -138,7 +138,7 @@ fn every_shape(n: usize) -> cf_columns::Events {
     set(
         "u16",
         Arc::new(UInt16Array::from_iter_values(
-            (0..n).map(|k| k as u16 * 300),
+            (0..n).map(|k| (k as u16).wrapping_mul(300)),
         )),
     );
     set(
