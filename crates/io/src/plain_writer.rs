@@ -6,8 +6,8 @@
 //! so they are written as one bit-packed run built straight from the list offsets (or the
 //! validity bitmap), and values are copied into PLAIN pages. arrow-rs encodes levels one
 //! value at a time, which was most of the time spent writing an event file. A column chunk is
-//! LZ4-compressed when its first pages compress well, and stored as it is otherwise. A schema with
-//! anything else (strings, nullable fields inside structs, lists of lists) is written by
+//! LZ4-compressed when its first pages compress well, and stored as it is otherwise. A schema
+//! with anything else (strings, nullable fields inside structs, lists of lists) is written by
 //! arrow-rs instead: [`PlainWriter::try_new`] says so by returning `None`.
 
 use std::fs::File;
