@@ -47,4 +47,4 @@ pub use overlay::Overlay;
 pub use parquet_source::{LAYOUT_KEY, NESTED_LAYOUT};
 pub use root_source::EVENTS_TREE;
 pub use source::{ColumnInfo, EventFile, EventStream, Format, DEFAULT_BATCH_SIZE};
-pub use writer::{EventWriter, DEFAULT_ROW_GROUP_SIZE};
+pub use writer::{temp_path, EventWriter, DEFAULT_ROW_GROUP_SIZE};

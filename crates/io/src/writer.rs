@@ -211,8 +211,9 @@ fn describe(schema: &SchemaRef) -> String {
     format!("[{}]", fields.join(", "))
 }
 
-/// A name beside `path`, unique per process and writer, that no reader takes for an output.
-pub(crate) fn temp_path(path: &Path) -> PathBuf {
+/// A name beside `path`, unique per process and call, that no reader takes for an output:
+/// write there, then rename to `path`, so an interrupted write never looks complete.
+pub fn temp_path(path: &Path) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = path
         .file_name()

@@ -2,8 +2,7 @@
 
 use std::fs::File;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::ArrayRef;
@@ -49,7 +48,7 @@ pub fn write_events(
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    let temp = temp_path(path);
+    let temp = cf_io::temp_path(path);
     let written = write_file(model, seed, first_event..end, path, &temp).and_then(|()| {
         std::fs::rename(&temp, path).map_err(|e| Error::io(path, e))?;
         Ok(n)
@@ -173,17 +172,6 @@ fn split(range: Range<u64>, size: u64) -> Vec<Range<u64>> {
         start = end;
     }
     pieces
-}
-
-/// A name beside `path`, unique per process and call, that no reader takes for an output.
-fn temp_path(path: &Path) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
-    path.with_file_name(format!(".{name}.{}-{unique}.tmp", std::process::id()))
 }
 
 #[cfg(test)]
