@@ -3,44 +3,22 @@
 //! A pipeline step reads what the step before it wrote moments ago, in the same process:
 //! SelectEvents reads CalibrateEvents' columns, ReduceEvents reads both. An [`EventWriter`]
 //! keeps the batches it wrote (shared, not copied) and, once the file is renamed into place,
-//! files them here under the file's identity (device, inode, size, modification time). A reader
-//! asking for the same batch size gets them instead of decoding the file; a file rewritten since
-//! has another identity and is decoded.
+//! files them here under the file's identity ([`FileId`]: device, inode, size, modification
+//! time). A reader asking for the same batch size gets them instead of decoding the file; a
+//! file rewritten since has another identity and is decoded.
 //!
 //! [`EventWriter`]: crate::EventWriter
 
 use std::collections::VecDeque;
-use std::os::unix::fs::MetadataExt;
-use std::path::Path;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use arrow_array::RecordBatch;
+use cf_root::FileId;
 
 /// Bytes of written batches kept for readers; the oldest files go first.
 const CAPACITY: usize = 256 << 20;
 /// A writer stops keeping its batches beyond this many bytes: big files are read from disk.
 pub(crate) const MAX_KEPT_BYTES: usize = 64 << 20;
-
-/// Which file batches belong to: equal only for the same, unchanged file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct FileId {
-    dev: u64,
-    ino: u64,
-    len: u64,
-    mtime_ns: i128,
-}
-
-impl FileId {
-    pub(crate) fn of(path: &Path) -> Option<FileId> {
-        let meta = std::fs::metadata(path).ok()?;
-        Some(FileId {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            len: meta.len(),
-            mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
-        })
-    }
-}
 
 /// The batches of one written file.
 pub(crate) type Written = Arc<Vec<RecordBatch>>;
@@ -95,17 +73,23 @@ mod tests {
         RecordBatch::try_from_iter([("x", column)]).unwrap()
     }
 
-    fn id(ino: u64) -> FileId {
-        FileId {
-            dev: 1,
-            ino,
-            len: 2,
-            mtime_ns: 3,
-        }
+    /// Distinct identities: files of distinct sizes in a temporary directory.
+    fn ids(n: usize) -> (tempfile::TempDir, Vec<FileId>) {
+        let dir = tempfile::tempdir().unwrap();
+        let ids = (0..n)
+            .map(|i| {
+                let path = dir.path().join(format!("{i}"));
+                std::fs::write(&path, vec![0u8; i + 1]).unwrap();
+                FileId::of_path(&path).unwrap()
+            })
+            .collect();
+        (dir, ids)
     }
 
     #[test]
     fn only_batches_cut_as_the_reader_would_are_handed_over() {
+        let (_dir, ids) = ids(4);
+        let id = |i: usize| ids[i - 1];
         keep(id(1), vec![batch(4), batch(4), batch(2)], 10);
         assert!(get(id(1), 4, 10).is_some());
         assert!(get(id(1), 5, 10).is_none(), "another batch size");

@@ -19,7 +19,7 @@ use parquet::arrow::ProjectionMask;
 
 use crate::cf_parquet;
 use crate::error::{Error, Result};
-use crate::handoff::{self, FileId};
+use crate::handoff;
 use crate::source::{ColumnInfo, EventStream};
 
 /// Key of the Parquet footer metadata entry that marks cf's nested layout.
@@ -35,7 +35,7 @@ pub(crate) const PLAIN_V1_PAGES: &str = "plain-v1";
 pub(crate) struct ParquetSource {
     path: PathBuf,
     /// The file's identity when opened: batches this process wrote to it are handed over.
-    id: Option<FileId>,
+    id: Option<cf_root::FileId>,
     metadata: ArrowReaderMetadata,
     nested: bool,
     columns: Vec<ColumnInfo>,
@@ -84,7 +84,7 @@ impl ParquetSource {
             .collect();
         Ok(ParquetSource {
             path: path.to_path_buf(),
-            id: FileId::of(path),
+            id: cf_root::FileId::of_path(path),
             metadata,
             nested,
             columns,

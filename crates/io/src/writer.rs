@@ -20,7 +20,7 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 
 use crate::error::{Error, Result};
-use crate::handoff::{self, FileId};
+use crate::handoff;
 use crate::parquet_source::{LAYOUT_KEY, NESTED_LAYOUT, PAGES_KEY, PLAIN_V1_PAGES};
 use crate::plain_writer::PlainWriter;
 
@@ -172,7 +172,9 @@ impl EventWriter {
         .map_err(|e| Error::parquet(&self.path, e))?;
         file.sync_all().map_err(|e| Error::io(&self.temp, e))?;
         std::fs::rename(&self.temp, &self.path).map_err(|e| Error::io(&self.path, e))?;
-        if let (Some((batches, bytes)), Some(id)) = (self.kept.take(), FileId::of(&self.path)) {
+        if let (Some((batches, bytes)), Some(id)) =
+            (self.kept.take(), cf_root::FileId::of_path(&self.path))
+        {
             handoff::keep(id, batches, bytes);
         }
         Ok(self.rows)

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::Metadata;
 use std::ops::Range;
 use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -35,9 +36,11 @@ pub fn set_decoded_cache_capacity(bytes: usize) {
     }
 }
 
-/// Which file an array came from: equal only for the same, unchanged file.
+/// Which file, in which state: equal only for the same file, unchanged (device, inode, size
+/// and modification time). Caches of file contents key on it, so that a file rewritten in
+/// place is never served from what was kept of its old content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct FileId {
+pub struct FileId {
     dev: u64,
     ino: u64,
     len: u64,
@@ -45,13 +48,19 @@ pub(crate) struct FileId {
 }
 
 impl FileId {
-    pub(crate) fn of(meta: &Metadata) -> FileId {
+    /// The identity of the file `meta` describes.
+    pub fn of(meta: &Metadata) -> FileId {
         FileId {
             dev: meta.dev(),
             ino: meta.ino(),
             len: meta.len(),
             mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
         }
+    }
+
+    /// The identity of the file at `path` now, if it can be looked up.
+    pub fn of_path(path: &Path) -> Option<FileId> {
+        std::fs::metadata(path).ok().map(|meta| FileId::of(&meta))
     }
 }
 
