@@ -54,24 +54,54 @@ GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 MIX2 = np.uint64(0x94D049BB133111EB)
 TWO53 = float(1 << 53)
+# AS 241's coefficients (cf_producers' random.rs), highest power first for Horner's rule.
+CENTRAL = (
+    (2509.0809287301226727, 33430.575583588128105, 67265.770927008700853, 45921.953931549871457,
+     13731.693765509461125, 1971.5909503065514427, 133.14166789178437745, 3.387132872796366608),
+    (5226.495278852854561, 28729.085735721942674, 39307.89580009271061, 21213.794301586595867,
+     5394.1960214247511077, 687.1870074920579083, 42.313330701600911252, 1.0),
+)
+INTERMEDIATE = (
+    (7.7454501427834140764e-4, 0.0227238449892691845833, 0.24178072517745061177, 1.27045825245236838258,
+     3.64784832476320460504, 5.7694972214606914055, 4.6303378461565452959, 1.42343711074968357734),
+    (1.05075007164441684324e-9, 5.475938084995344946e-4, 0.0151986665636164571966, 0.14810397642748007459,
+     0.68976733498510000455, 1.6763848301838038494, 2.05319162663775882187, 1.0),
+)
+FAR = (
+    (2.01033439929228813265e-7, 2.71155556874348757815e-5, 0.0012426609473880784386, 0.026532189526576123093,
+     0.29656057182850489123, 1.7848265399172913358, 5.4637849111641143699, 6.6579046435011037772),
+    (2.04426310338993978564e-15, 1.4215117583164458887e-7, 1.8463183175100546818e-5, 7.868691311456132591e-4,
+     0.0148753612908506148525, 0.13692988092273580531, 0.59983220655588793769, 1.0),
+)
+
+
+def horner(coefficients, x):
+    total = coefficients[0]
+    for c in coefficients[1:]:
+        total = total * x + c
+    return total
 
 
 def gaussian(event, jet):
-    """cf_producers::gaussian, elementwise: splitmix64 seeded with event ^ jet * golden, two
-    draws into Box-Muller. uint64 arrays wrap on overflow as Rust's wrapping_* do."""
-    state = event.astype(np.uint64) ^ (jet.astype(np.uint64) * GOLDEN)
-
-    def draw():
-        nonlocal state
-        state = state + GOLDEN
-        z = state
-        z = (z ^ (z >> np.uint64(30))) * MIX1
-        z = (z ^ (z >> np.uint64(27))) * MIX2
-        return z ^ (z >> np.uint64(31))
-
-    u1 = ((draw() >> np.uint64(11)) + np.uint64(1)).astype(np.float64) / TWO53
-    u2 = (draw() >> np.uint64(11)).astype(np.float64) / TWO53
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+    """cf_producers::gaussian, elementwise: splitmix64 seeded with event ^ jet * golden, one
+    draw as the uniform (2k + 1) / 2^53, put through AS 241's normal quantile function, with the
+    operations in cf's order. uint64 arrays wrap on overflow as Rust's wrapping_* do."""
+    z = (event.astype(np.uint64) ^ (jet.astype(np.uint64) * GOLDEN)) + GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * MIX1
+    z = (z ^ (z >> np.uint64(27))) * MIX2
+    z = z ^ (z >> np.uint64(31))
+    u = ((z >> np.uint64(12)) * np.uint64(2) + np.uint64(1)).astype(np.float64) / TWO53
+    q = u - 0.5
+    r = 0.180625 - q * q
+    out = q * horner(CENTRAL[0], r) / horner(CENTRAL[1], r)
+    tail = np.abs(q) > 0.425
+    u, q = u[tail], q[tail]
+    r = np.sqrt(-np.log(np.where(q < 0.0, u, 1.0 - u)))
+    near, far = r - 1.6, r - 5.0
+    x = np.where(r <= 5.0, horner(INTERMEDIATE[0], near) / horner(INTERMEDIATE[1], near),
+                 horner(FAR[0], far) / horner(FAR[1], far))
+    out[tail] = np.where(q < 0.0, -x, x)
+    return out
 
 
 def new_hists():

@@ -20,7 +20,7 @@ use cf_analysis::{calibrator, producer, ClosureFunction, FnEvents, FnResult};
 use cf_selectors::BTAG_WORKING_POINT;
 
 use crate::error::Error;
-use crate::jer::gaussians;
+use crate::random::gaussians;
 
 /// Factor of the `scale_up` jet variation (+3 % on pt).
 pub const JET_SCALE_UP: f64 = 1.03;

@@ -12,6 +12,7 @@ use cf_analysis::{
 use cf_correction::{CorrectionSet, Evaluate, Value};
 
 use crate::jec::JERC_FILE;
+use crate::random::gaussian;
 
 /// Which corrections of the JERC file the smearing evaluates.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -218,55 +219,6 @@ impl JetView {
     }
 }
 
-/// A standard normal number that depends only on the event number and the jet's index
-/// (splitmix64 into Box–Muller).
-pub fn gaussian(event: u64, jet: usize) -> f64 {
-    let (u1, u2) = uniforms(event, jet);
-    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-}
-
-/// The two uniform numbers of [`gaussian`]: u1 in (0, 1], u2 in [0, 1).
-fn uniforms(event: u64, jet: usize) -> (f64, f64) {
-    let mut state = event ^ (jet as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    let mut next = || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
-    // Uniforms in (0, 1]: 53 random bits, never 0 so the logarithm is finite.
-    let u1 = ((next() >> 11) + 1) as f64 / (1u64 << 53) as f64;
-    let u2 = (next() >> 11) as f64 / (1u64 << 53) as f64;
-    (u1, u2)
-}
-
-/// [`gaussian`]`(event, k)` for every object `k` of every event, in order, given each event's
-/// number and object count: the same bits as calling [`gaussian`] per object.
-///
-/// The uniforms are drawn first, then the libm functions run over all of them, and the
-/// square roots and products are taken in a last pass that vectorizes: called per object,
-/// [`gaussian`] waits on each square root before the next object can start.
-pub fn gaussians(events: impl Iterator<Item = (u64, usize)>) -> Vec<f64> {
-    let (mut radius, mut angle) = (Vec::new(), Vec::new());
-    for (event, objects) in events {
-        for k in 0..objects {
-            let (u1, u2) = uniforms(event, k);
-            radius.push(u1);
-            angle.push(u2);
-        }
-    }
-    for (u1, u2) in radius.iter_mut().zip(&mut angle) {
-        *u1 = u1.ln();
-        *u2 = (2.0 * std::f64::consts::PI * *u2).cos();
-    }
-    radius
-        .iter()
-        .zip(&angle)
-        .map(|(&ln_u1, &cos)| (-2.0 * ln_u1).sqrt() * cos)
-        .collect()
-}
-
 /// Offsets (from 0) and values of a jagged `f32` column.
 fn flat_f32(column: &ArrayRef) -> (Vec<i32>, Vec<f32>) {
     let (offsets, values) = cf_columns::normalized(column.as_list::<i32>());
@@ -295,46 +247,4 @@ pub fn jets() -> ClosureFunction {
             }
             Ok(())
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_smearing_numbers_are_standard_normal_and_reproducible() {
-        let draws: Vec<f64> = (0..20_000u64)
-            .map(|e| gaussian(e * 7919, (e % 9) as usize))
-            .collect();
-        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
-        let var = draws.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / draws.len() as f64;
-        assert!(mean.abs() < 0.03, "mean {mean}");
-        assert!((var - 1.0).abs() < 0.05, "variance {var}");
-        assert_eq!(gaussian(42, 3), gaussian(42, 3));
-        assert_ne!(gaussian(42, 3), gaussian(42, 4));
-    }
-
-    #[test]
-    fn the_batched_numbers_are_the_same_bits() {
-        // Events with no objects (first, between, last), event number 0 and u64::MAX, many
-        // objects in one event.
-        let events = [
-            (0u64, 0usize),
-            (0, 3),
-            (u64::MAX, 2),
-            (17, 0),
-            (123_456_789, 40),
-            (5, 0),
-        ];
-        let expected: Vec<u64> = events
-            .iter()
-            .flat_map(|&(event, n)| (0..n).map(move |k| gaussian(event, k).to_bits()))
-            .collect();
-        let found: Vec<u64> = gaussians(events.iter().copied())
-            .iter()
-            .map(|g| g.to_bits())
-            .collect();
-        assert_eq!(found, expected);
-        assert!(gaussians(std::iter::empty()).is_empty());
-    }
 }

@@ -33,6 +33,7 @@ mod jer;
 mod lepton_sf;
 mod normalization;
 mod pileup;
+mod random;
 
 pub use agc::{
     agc_btag_weights, agc_jet_variations, agc_observables, BTAG_VARIATION, BTAG_VARIATION_PT,
@@ -43,12 +44,13 @@ pub use cf_selectors::BTAG_WORKING_POINT;
 pub use error::Error;
 pub use features::{features, lepton_features};
 pub use jec::{Jec, JecVersion, JERC_FILE};
-pub use jer::{gaussian, gaussians, jets, Jer, JerVersion};
+pub use jer::{jets, Jer, JerVersion};
 pub use lepton_sf::{
     electron_weight, muon_weight, ElectronSf, LeptonWeight, MuonSf, ELECTRON_SF_FILE, MUON_SF_FILE,
 };
 pub use normalization::{normalization_factor, normalization_weight, process_id};
 pub use pileup::{PileupWeight, PILEUP_FILE};
+pub use random::{gaussian, gaussians};
 
 /// Adds the standard producers to a registry.
 pub fn register(registry: &mut cf_analysis::Registry) -> cf_analysis::Result<()> {

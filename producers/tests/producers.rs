@@ -807,3 +807,61 @@ fn lepton_features_take_the_highest_pt_lepton_of_both_flavours() {
         "both flavours lead somewhere"
     );
 }
+
+/// `cf_producers::gaussian` against an independent computation: the same splitmix64 draw in
+/// Python's integers, put through Python's `statistics.NormalDist().inv_cdf` (its own
+/// implementation of AS 241). They agree to rounding (to the bit with the same libm); a wrong
+/// coefficient or branch would show far above it.
+#[test]
+fn the_smearing_gaussian_is_pythons_normal_quantile_of_the_same_draw() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let mut pairs: Vec<(u64, usize)> = vec![(0, 0), (u64::MAX, 0), (u64::MAX, 7), (1, 1 << 40)];
+    pairs.extend((0..3000u64).map(|i| (i.wrapping_mul(0x2545_f491_4f6c_dd1d), (i % 13) as usize)));
+    let script = r#"
+import sys
+from statistics import NormalDist
+M, G = (1 << 64) - 1, 0x9E3779B97F4A7C15
+quantile = NormalDist().inv_cdf
+for line in sys.stdin:
+    event, k = map(int, line.split())
+    z = ((event ^ (k * G & M)) + G) & M
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
+    z ^= z >> 31
+    print(repr(quantile(((z >> 12) * 2 + 1) / 2**53)))
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 must be installed for the cross-check");
+    let input: String = pairs.iter().map(|(e, k)| format!("{e} {k}\n")).collect();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let expected: Vec<f64> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect();
+    assert_eq!(expected.len(), pairs.len());
+    let mut tails = 0;
+    for (&(event, k), &want) in pairs.iter().zip(&expected) {
+        let found = cf_producers::gaussian(event, k);
+        assert!(
+            (found - want).abs() <= 4.0 * f64::EPSILON * want.abs().max(1.0),
+            "gaussian({event}, {k}) = {found}, Python {want}"
+        );
+        tails += usize::from(want.abs() > 1.44);
+    }
+    // Both approximations were exercised: |x| > 1.44 is the tail (|u - 1/2| > 0.425).
+    assert!(tails > 300, "{tails} tail numbers");
+}
