@@ -369,6 +369,9 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn run(args: &Args) -> Result<(), BoxError> {
+    // Each branch is read once, so cf-root's cache of decoded arrays (kept for the pipeline's
+    // later steps) would only hold memory: every batch would be decoded into fresh pages.
+    cf_root::set_decoded_cache_capacity(0);
     let functions = Functions::build()?;
     let start = Instant::now();
     // One worker thread per rayon thread takes the next file; rayon's pool itself decodes
