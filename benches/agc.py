@@ -21,6 +21,7 @@ Exits non-zero when they do not agree. The goals of issue 10 are checked and pri
 >= 10x Python per core, pipeline >= 3x, 2 cores >= 1.8x 1 core.
 
     python3 benches/agc.py [--events 1000000] [--files 4] [--rounds 3] [--workdir target/bench-data]
+                           [--compression lz4|zstd]
 """
 import argparse
 import datetime
@@ -184,6 +185,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workdir", type=pathlib.Path, default=ROOT / "target/bench-data")
     parser.add_argument("--no-install", action="store_true", help="skip pip install -r tests/requirements.txt")
+    parser.add_argument("--compression", choices=["lz4", "zstd"],
+                        help="write the file set with this codec instead of the source's ZLIB (its own files)")
     args = parser.parse_args()
     if args.events < args.files or args.files < 2 or args.rounds < 1:
         sys.exit("--files must be at least 2 (two cores), --rounds at least 1, --events at least --files")
@@ -196,7 +199,7 @@ def main():
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    files, compression = make_files(workdir, args.events, args.files)
+    files, compression = make_files(workdir, args.events, args.files, args.compression)
     size = sum(f.stat().st_size for f in files) / 1e6
     print(f"# {len(files)} files, {size:.0f} MB, ready in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     analysis = write_config(workdir, files)

@@ -94,11 +94,23 @@ def check_types(path, expected_entries):
         sys.exit(f"{path}: differs from {SOURCE.name}: {'; '.join(problems)}; delete it to regenerate")
 
 
-def make_files(workdir, events, n_files):
-    """The file set, written once (a rerun with the same --events/--files reuses it)."""
+# Codecs a file set can be written with instead of the source's (ROOT's default levels); uproot
+# needs the named packages for them.
+CODECS = {"lz4": (lambda: uproot.LZ4(4), ["lz4", "xxhash"]), "zstd": (lambda: uproot.ZSTD(5), ["zstandard"])}
+
+
+def make_files(workdir, events, n_files, codec=None):
+    """The file set, written once (a rerun with the same --events/--files/codec reuses it), with
+    the source's compression or with `codec` (a key of CODECS)."""
     sizes = [events // n_files + (i < events % n_files) for i in range(n_files)]
-    paths = [workdir / f"pipeline_{events}_{i}of{n_files}.root" for i in range(n_files)]
-    compression = uproot.open(SOURCE).file.compression
+    suffix = f"_{codec}" if codec else ""
+    paths = [workdir / f"pipeline_{events}_{i}of{n_files}{suffix}.root" for i in range(n_files)]
+    if codec:
+        make, packages = CODECS[codec]
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *packages], check=True)
+        compression = make()
+    else:
+        compression = uproot.open(SOURCE).file.compression
     if not all(p.exists() for p in paths):
         base = source_arrays()
         rng = np.random.default_rng(SEED)
