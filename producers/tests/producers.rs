@@ -359,41 +359,58 @@ fn jer_smearing_follows_the_hybrid_method_and_ignores_batching() {
     );
 }
 
-#[test]
-fn category_ids_list_every_leaf_category_of_an_event() {
+/// A categorizer's name and its decision from an event's number of jets.
+type JetCountCategorizer = (&'static str, fn(usize) -> Option<bool>);
+
+/// Runs `category_ids` of `leaves` over nano_dy, with `categorizers` registered; returns each
+/// event's number of jets and category ids.
+fn category_ids_by_jet_count(
+    categorizers: &[JetCountCategorizer],
+    leaves: Vec<cf_producers::LeafCategory>,
+) -> Vec<(usize, Vec<i64>)> {
     use cf_analysis::categorizer;
-    use cf_producers::{category_ids, LeafCategory};
 
     let mut registry = Registry::new();
     cf_producers::register(&mut registry).unwrap();
+    for &(name, decide) in categorizers {
+        registry
+            .register(move || {
+                categorizer(name)
+                    .uses("Jet.pt")
+                    .unwrap()
+                    .categorize(move |events, _| {
+                        let pt = events.column("Jet.pt")?;
+                        let pt = pt.as_list::<i32>();
+                        Ok((0..pt.len())
+                            .map(|i| decide(pt.value_length(i) as usize))
+                            .collect())
+                    })
+            })
+            .unwrap();
+    }
     registry
-        .register(|| {
-            categorizer("has_jets")
-                .uses("Jet.pt")
-                .unwrap()
-                .categorize(|events, _| {
-                    let pt = events.column("Jet.pt")?;
-                    let pt = pt.as_list::<i32>();
-                    Ok((0..pt.len())
-                        .map(|i| Some(pt.value_length(i) > 0))
-                        .collect())
-                })
-        })
+        .register(move || cf_producers::category_ids(leaves.clone()))
         .unwrap();
-    registry
-        .register(|| {
-            categorizer("many_jets")
-                .uses("Jet.pt")
-                .unwrap()
-                .categorize(|events, _| {
-                    let pt = events.column("Jet.pt")?;
-                    let pt = pt.as_list::<i32>();
-                    Ok((0..pt.len())
-                        .map(|i| Some(pt.value_length(i) >= 8))
-                        .collect())
-                })
+    let tree = FunctionTree::build(&registry, "category_ids", Kind::Producer, &mc()).unwrap();
+    let events = run(&tree, "nanoaod/nano_dy.root");
+    let pt = column(&events, "Jet.pt");
+    let ids = column(&events, "category_ids");
+    (0..events.num_events())
+        .map(|i| {
+            let found = ids.as_list::<i32>().value(i);
+            let found = found.as_primitive::<arrow_array::types::Int64Type>();
+            (
+                pt.as_list::<i32>().value_length(i) as usize,
+                found.values().to_vec(),
+            )
         })
-        .unwrap();
+        .collect()
+}
+
+#[test]
+fn category_ids_list_every_leaf_category_of_an_event() {
+    use cf_producers::LeafCategory;
+
     let leaves = vec![
         LeafCategory {
             id: 1,
@@ -408,57 +425,30 @@ fn category_ids_list_every_leaf_category_of_an_event() {
             categorizers: vec!["many_jets".into()],
         },
     ];
-    registry
-        .register(move || category_ids(leaves.clone()))
-        .unwrap();
-    let tree = FunctionTree::build(&registry, "category_ids", Kind::Producer, &mc()).unwrap();
-    let events = run(&tree, "nanoaod/nano_dy.root");
-    let pt = column(&events, "Jet.pt");
-    let ids = column(&events, "category_ids");
+    let categorizers: [JetCountCategorizer; 2] = [
+        ("has_jets", |n| Some(n > 0)),
+        ("many_jets", |n| Some(n >= 8)),
+    ];
     let mut many = 0;
-    for i in 0..events.num_events() {
-        let n = pt.as_list::<i32>().value_length(i);
+    for (i, (n, found)) in category_ids_by_jet_count(&categorizers, leaves)
+        .into_iter()
+        .enumerate()
+    {
         let expected: Vec<i64> = match (n > 0, n >= 8) {
             (true, true) => vec![1, 12, 2],
             (true, false) => vec![1],
             (false, _) => vec![],
         };
         many += usize::from(n >= 8);
-        let found = ids.as_list::<i32>().value(i);
-        assert_eq!(
-            found
-                .as_primitive::<arrow_array::types::Int64Type>()
-                .values()
-                .to_vec(),
-            expected,
-            "event {i}"
-        );
+        assert_eq!(found, expected, "event {i}");
     }
     assert!(many > 0, "nano_dy has events with at least 8 jets");
 }
 
 #[test]
 fn a_null_categorizer_entry_keeps_the_event_out_of_its_categories() {
-    use cf_analysis::categorizer;
-    use cf_producers::{category_ids, LeafCategory};
+    use cf_producers::LeafCategory;
 
-    let mut registry = Registry::new();
-    cf_producers::register(&mut registry).unwrap();
-    // Accepts events with jets, says nothing (null) about events with exactly two.
-    registry
-        .register(|| {
-            categorizer("jets_unless_two")
-                .uses("Jet.pt")
-                .unwrap()
-                .categorize(|events, _| {
-                    let pt = events.column("Jet.pt")?;
-                    let pt = pt.as_list::<i32>();
-                    Ok((0..pt.len())
-                        .map(|i| (pt.value_length(i) != 2).then_some(pt.value_length(i) > 0))
-                        .collect())
-                })
-        })
-        .unwrap();
     let leaves = vec![
         LeafCategory {
             id: 5,
@@ -469,28 +459,18 @@ fn a_null_categorizer_entry_keeps_the_event_out_of_its_categories() {
             categorizers: vec![],
         },
     ];
-    registry
-        .register(move || category_ids(leaves.clone()))
-        .unwrap();
-    let tree = FunctionTree::build(&registry, "category_ids", Kind::Producer, &mc()).unwrap();
-    let events = run(&tree, "nanoaod/nano_dy.root");
-    let pt = column(&events, "Jet.pt");
-    let ids = column(&events, "category_ids");
+    // Accepts events with jets, says nothing (null) about events with exactly two.
+    let categorizers: [JetCountCategorizer; 1] =
+        [("jets_unless_two", |n| (n != 2).then_some(n > 0))];
     let mut two = 0;
-    for i in 0..events.num_events() {
-        let n = pt.as_list::<i32>().value_length(i);
+    for (i, (n, found)) in category_ids_by_jet_count(&categorizers, leaves)
+        .into_iter()
+        .enumerate()
+    {
         two += usize::from(n == 2);
         // A leaf without categorizers takes every event.
         let expected: Vec<i64> = if n > 0 && n != 2 { vec![5, 6] } else { vec![6] };
-        let found = ids.as_list::<i32>().value(i);
-        assert_eq!(
-            found
-                .as_primitive::<arrow_array::types::Int64Type>()
-                .values()
-                .to_vec(),
-            expected,
-            "event {i}"
-        );
+        assert_eq!(found, expected, "event {i}");
     }
     assert!(two > 0, "nano_dy has events with exactly two jets");
 }
