@@ -288,28 +288,36 @@ impl Events {
         target: &str,
         indices: &dyn Array,
     ) -> Result<()> {
+        let picked = self.pick(source, target, indices, 0..self.num_events())?;
+        self.put_top_level(target, picked);
+        Ok(())
+    }
+
+    /// The objects of `source` that `indices` (one list per event of this batch) pick, for the
+    /// events `rows` only, as a list column to be named `target`.
+    fn pick(
+        &self,
+        source: &str,
+        target: &str,
+        indices: &dyn Array,
+        rows: impl Iterator<Item = usize>,
+    ) -> Result<ArrayRef> {
         let (offsets, values) = self.collection(source)?;
         let target_route = Route::new([target]);
-        let picks = as_list(&target_route, indices, "a list of object indices per event")?;
-        if picks.len() != self.num_events() {
+        let indices = as_list(&target_route, indices, "a list of object indices per event")?;
+        if indices.len() != self.num_events() {
             return Err(Error::LengthMismatch {
                 route: target_route,
                 expected: self.num_events(),
-                found: picks.len(),
+                found: indices.len(),
             });
         }
-        let (pick_offsets, pick_values) = normalized(picks);
+        let (pick_offsets, pick_values) = normalized(indices);
         let local = LocalIndices::of(&target_route, &pick_values)?;
-        let (pick_offsets, global) = picked_positions(
-            source,
-            &offsets,
-            &pick_offsets,
-            &local,
-            0..self.num_events(),
-        )?;
+        let (new_offsets, global) =
+            picked_positions(source, &offsets, &pick_offsets, &local, rows)?;
         let taken = take(values.as_ref(), &global, None)?;
-        self.put_top_level(target, list_of(pick_offsets, taken));
-        Ok(())
+        Ok(list_of(new_offsets, taken))
     }
 
     /// The events where `mask` is true (null counts as false), with collections founded from
@@ -339,23 +347,8 @@ impl Events {
         let rows = RowFilter::new(mask);
         let mut picked = Vec::with_capacity(picks.len());
         for &(source, target, indices) in picks {
-            let (offsets, values) = self.collection(source)?;
-            let target_route = Route::new([target]);
-            let indices = as_list(&target_route, indices, "a list of object indices per event")?;
-            if indices.len() != self.num_events() {
-                return Err(Error::LengthMismatch {
-                    route: target_route,
-                    expected: self.num_events(),
-                    found: indices.len(),
-                });
-            }
-            let (pick_offsets, pick_values) = normalized(indices);
-            let local = LocalIndices::of(&target_route, &pick_values)?;
             let kept = rows.keep.set_slices().flat_map(|(start, end)| start..end);
-            let (new_offsets, global) =
-                picked_positions(source, &offsets, &pick_offsets, &local, kept)?;
-            let taken = take(values.as_ref(), &global, None)?;
-            picked.push((target, list_of(new_offsets, taken)));
+            picked.push((target, self.pick(source, target, indices, kept)?));
         }
         // A picked collection replaces a column of the same name in its place (the last pick
         // of a name wins), or comes after the others, as `put_top_level` places it.
