@@ -92,10 +92,10 @@ const FAR_DEN: [f64; 8] = [
 /// [`uniform`] put through the normal quantile function.
 pub fn gaussian(event: u64, object: usize) -> f64 {
     let u = uniform(event, object);
-    if (u - 0.5).abs() <= CENTRAL {
-        central(u)
-    } else {
+    if in_tail(u) {
         tail(u)
+    } else {
+        central(u)
     }
 }
 
@@ -116,7 +116,7 @@ pub fn gaussians(events: impl Iterator<Item = (u64, usize)>) -> Vec<f64> {
     let mut found = 0;
     for (i, &u) in numbers.iter().enumerate() {
         tails[found] = i;
-        found += usize::from((u - 0.5).abs() > CENTRAL);
+        found += usize::from(in_tail(u));
     }
     tails.truncate(found);
     let tail_values: Vec<f64> = tails.iter().map(|&i| tail(numbers[i])).collect();
@@ -142,6 +142,11 @@ fn uniform(event: u64, object: usize) -> f64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^= z >> 31;
     ((z >> 12) * 2 + 1) as f64 / (1u64 << 53) as f64
+}
+
+/// Whether `u` is beyond the central approximation's range (`|u - 1/2| > 0.425`).
+fn in_tail(u: f64) -> bool {
+    (u - 0.5).abs() > CENTRAL
 }
 
 /// The quantile of `u` by the central approximation (valid for `|u - 1/2| <= 0.425`).
