@@ -371,6 +371,79 @@ impl Histogram {
         self.project(&keep)
     }
 
+    /// Adds totals computed elsewhere to one bin: `sum` to its value and, with
+    /// [`Storage::Weight`], `sum_sq` to its variance. For tallies that already are sums, such
+    /// as a cutflow's Σ weight after each selection step, which would otherwise need one filled
+    /// row per event. Every axis must be a category axis; the bin is one category per axis, in
+    /// axis order. A growing axis gains a category it lacks; on another axis an unknown category
+    /// is an [`Error::NoSuchCategory`]. The rows behind the totals are not counted in
+    /// [`Histogram::events`]. On error the histogram is unchanged.
+    pub fn add_to_bin(&mut self, bin: &[Category<'_>], sum: f64, sum_sq: f64) -> Result<()> {
+        if bin.len() != self.axes.len() {
+            return Err(Error::ColumnCount {
+                histogram: self.name.clone(),
+                expected: self.axes.len(),
+                got: bin.len(),
+            });
+        }
+        let mut grown = Vec::new();
+        let mut positions = Vec::with_capacity(bin.len());
+        for (k, (axis, category)) in self.axes.iter().zip(bin).enumerate() {
+            let missing = || Error::NoSuchCategory {
+                axis: axis.name.clone(),
+                category: category.to_string(),
+            };
+            let position = match (&axis.kind, category) {
+                (AxisKind::IntCategory { categories }, Category::Int(v)) => {
+                    categories.iter().position(|c| c == v)
+                }
+                (AxisKind::StrCategory { categories }, Category::Str(v)) => {
+                    categories.iter().position(|c| c == v)
+                }
+                (AxisKind::IntCategory { .. } | AxisKind::StrCategory { .. }, _) => {
+                    return Err(missing())
+                }
+                _ => {
+                    return Err(Error::BadOperation {
+                        operation: "add to a bin",
+                        axis: axis.name.clone(),
+                        reason: "not a category axis".into(),
+                    })
+                }
+            };
+            match position {
+                Some(p) => positions.push(axis.first() + p),
+                None if axis.growth => {
+                    grown.push((k, *category));
+                    positions.push(axis.first() + axis.bins());
+                }
+                None => return Err(missing()),
+            }
+        }
+        for (k, category) in grown {
+            let kind = match (&self.axes[k].kind, category) {
+                (AxisKind::IntCategory { categories }, Category::Int(v)) => AxisKind::IntCategory {
+                    categories: categories.iter().copied().chain([v]).collect(),
+                },
+                (AxisKind::StrCategory { categories }, Category::Str(v)) => AxisKind::StrCategory {
+                    categories: categories.iter().cloned().chain([v.to_string()]).collect(),
+                },
+                _ => unreachable!("checked above: a category of the axis's kind"),
+            };
+            self.grow_axis(k, kind);
+        }
+        let flat = positions
+            .iter()
+            .zip(strides(&self.shape()))
+            .map(|(p, s)| p * s)
+            .sum::<usize>();
+        self.bins.values[flat] += sum;
+        if let Some(variances) = &mut self.bins.variances {
+            variances[flat] += sum_sq;
+        }
+        Ok(())
+    }
+
     /// Renames integer category `from` of axis `axis` to `to`, keeping its bin contents: a
     /// nominal histogram standing in for a shift that does not change it gets that shift's id.
     pub fn relabel(&mut self, axis: &str, from: i64, to: i64) -> Result<()> {

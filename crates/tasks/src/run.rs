@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, BooleanArray, Float64Array, Int64Array, StringArray};
+use arrow_array::{Array, BooleanArray, Float64Array};
 use arrow_buffer::BooleanBuffer;
 use cf_analysis::{FunctionTree, Kind, Outcome};
 use cf_columns::{ColumnSet, Events, Route};
 use cf_engine::{BoxError, Output, ParamValue, RunContext};
-use cf_hist::{Axis, Histogram, Storage};
+use cf_hist::{Axis, Category, Histogram, Storage};
 use cf_io::{EventFile, DEFAULT_BATCH_SIZE};
 use serde::{Deserialize, Serialize};
 
@@ -547,11 +547,14 @@ fn select(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxError> {
         })?;
         timing.functions(|| -> Result<(), BoxError> {
             let passed = cumulative(&selection.steps, n);
-            let (mask, steps) = (&selection.event_mask, &selection.steps);
-            stats.add(&batch_stats(mask, steps, &passed, &weights, process))?;
-            let hist = cutflow_hist(steps, process)?;
-            let cutflow = cutflow.get_or_insert(hist);
-            fill_cutflow(cutflow, mask, steps, &passed, &weights, process)
+            let steps = &selection.steps;
+            let tallies = Tallies::of(&selection.event_mask, &passed, weights.values());
+            stats.add(&batch_stats(steps, &tallies, process))?;
+            let cutflow = match &mut cutflow {
+                Some(hist) => hist,
+                None => cutflow.insert(cutflow_hist(steps, process)?),
+            };
+            fill_cutflow(cutflow, steps, &tallies, process)
         })?;
     }
     timing.writing(|| -> Result<(), BoxError> {
@@ -595,34 +598,68 @@ fn truth(mask: &BooleanArray) -> BooleanBuffer {
     }
 }
 
-/// Number of events and Σ weight where `bits` is set.
-fn count_and_sum(bits: &BooleanBuffer, w: &[f64]) -> (u64, f64) {
-    let sum = bits.set_indices().map(|i| w[i]).sum();
-    (bits.count_set_bits() as u64, sum)
+/// Events, Σ weight and Σ weight² of a batch's events passing something.
+#[derive(Clone, Copy)]
+struct Tally {
+    events: u64,
+    sum: f64,
+    sum_sq: f64,
+}
+
+impl Tally {
+    fn of(bits: &BooleanBuffer, w: &[f64]) -> Tally {
+        let (sum, sum_sq) = bits
+            .set_indices()
+            .fold((0.0, 0.0), |(s, q), i| (s + w[i], q + w[i] * w[i]));
+        Tally {
+            events: bits.count_set_bits() as u64,
+            sum,
+            sum_sq,
+        }
+    }
+}
+
+/// What a batch adds to the statistics and the cutflow: all events, those passing each
+/// cumulative step, and the selected ones.
+struct Tallies {
+    initial: Tally,
+    steps: Vec<Tally>,
+    selected: Tally,
+}
+
+impl Tallies {
+    fn of(mask: &BooleanArray, passed: &[BooleanBuffer], w: &[f64]) -> Tallies {
+        let (sum, sum_sq) = w.iter().fold((0.0, 0.0), |(s, q), v| (s + v, q + v * v));
+        Tallies {
+            initial: Tally {
+                events: w.len() as u64,
+                sum,
+                sum_sq,
+            },
+            steps: passed.iter().map(|bits| Tally::of(bits, w)).collect(),
+            selected: Tally::of(&truth(mask), w),
+        }
+    }
 }
 
 fn batch_stats(
-    mask: &BooleanArray,
     steps: &[(String, BooleanArray)],
-    passed: &[BooleanBuffer],
-    weights: &Float64Array,
+    tallies: &Tallies,
     process: i64,
 ) -> SelectionStats {
-    let w = weights.values();
-    let (num_events_selected, sum_mc_weight_selected) = count_and_sum(&truth(mask), w);
+    let (initial, selected) = (tallies.initial, tallies.selected);
     let mut stats = SelectionStats {
-        num_events: mask.len() as u64,
-        sum_mc_weight: w.iter().sum(),
-        num_events_selected,
-        sum_mc_weight_selected,
+        num_events: initial.events,
+        sum_mc_weight: initial.sum,
+        num_events_selected: selected.events,
+        sum_mc_weight_selected: selected.sum,
         ..SelectionStats::default()
     };
-    for ((name, _), bits) in steps.iter().zip(passed) {
-        let (num_events, sum_mc_weight) = count_and_sum(bits, w);
+    for ((name, _), tally) in steps.iter().zip(&tallies.steps) {
         stats.steps.push(StepStats {
             name: name.clone(),
-            num_events,
-            sum_mc_weight,
+            num_events: tally.events,
+            sum_mc_weight: tally.sum,
         });
     }
     stats.processes.insert(
@@ -657,26 +694,24 @@ fn cutflow_hist(steps: &[(String, BooleanArray)], process: i64) -> Result<Histog
     .with_name("cutflow"))
 }
 
+/// Adds a batch's sums to the cutflow: one bin per step, not one row per event.
 fn fill_cutflow(
     hist: &mut Histogram,
-    mask: &BooleanArray,
     steps: &[(String, BooleanArray)],
-    passed: &[BooleanBuffer],
-    weights: &Float64Array,
+    tallies: &Tallies,
     process: i64,
 ) -> Result<(), BoxError> {
-    let mut fill = |label: &str, bits: &BooleanBuffer| -> Result<(), BoxError> {
-        let w: Float64Array = bits.set_indices().map(|i| weights.value(i)).collect();
-        let labels = StringArray::from(vec![label; w.len()]);
-        let processes = Int64Array::from(vec![process; w.len()]);
-        hist.fill(&[&labels, &processes], Some(&w))?;
-        Ok(())
-    };
-    fill("initial", &BooleanBuffer::new_set(mask.len()))?;
-    for ((name, _), bits) in steps.iter().zip(passed) {
-        fill(name, bits)?;
+    let labels = std::iter::once("initial")
+        .chain(steps.iter().map(|(name, _)| name.as_str()))
+        .chain(["selected"]);
+    let sums = std::iter::once(&tallies.initial)
+        .chain(&tallies.steps)
+        .chain([&tallies.selected]);
+    for (label, tally) in labels.zip(sums) {
+        let bin = [Category::Str(label), Category::Int(process)];
+        hist.add_to_bin(&bin, tally.sum, tally.sum_sq)?;
     }
-    fill("selected", &truth(mask))
+    Ok(())
 }
 
 pub(crate) fn write_hist(hist: &Histogram, path: &std::path::Path) -> Result<(), BoxError> {

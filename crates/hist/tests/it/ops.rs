@@ -233,3 +233,74 @@ fn relabel_renames_a_shift_and_keeps_contents() {
     ));
     assert!(h.relabel("x", 0, 1).is_err());
 }
+
+#[test]
+fn add_to_bin_equals_filling_the_rows_behind_the_sums() {
+    let axes = || {
+        vec![
+            Axis::str_category(["initial", "jet"])
+                .unwrap()
+                .with_name("step"),
+            Axis::int_category([1000])
+                .unwrap()
+                .with_growth(true)
+                .with_name("process"),
+        ]
+    };
+    let rows = [
+        ("initial", 1000, 0.5),
+        ("jet", 1000, 2.0),
+        ("jet", 2000, -1.5),
+        ("jet", 2000, 3.0),
+    ];
+    let mut filled = Histogram::new(axes(), Storage::Weight).unwrap();
+    filled
+        .fill(
+            &[
+                &StringArray::from(rows.iter().map(|r| r.0).collect::<Vec<_>>()),
+                &arrow_array::Int64Array::from(rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+            ],
+            Some(&Float64Array::from(
+                rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            )),
+        )
+        .unwrap();
+    let mut summed = Histogram::new(axes(), Storage::Weight).unwrap();
+    summed
+        .add_to_bin(&[Category::Str("initial"), Category::Int(1000)], 0.5, 0.25)
+        .unwrap();
+    summed
+        .add_to_bin(&[Category::Str("jet"), Category::Int(1000)], 2.0, 4.0)
+        .unwrap();
+    // Process 2000 is not declared: the growing axis gains it, as a fill would.
+    summed
+        .add_to_bin(&[Category::Str("jet"), Category::Int(2000)], 1.5, 11.25)
+        .unwrap();
+    assert_eq!(summed.axes(), filled.axes());
+    assert_eq!(summed.values(), filled.values());
+    assert_eq!(summed.variances(), filled.variances());
+
+    // The step axis does not grow: an unknown step, a wrong kind or count are errors that
+    // leave the histogram as it was.
+    let before = summed.values();
+    assert!(matches!(
+        summed.add_to_bin(&[Category::Str("btag"), Category::Int(1000)], 1.0, 1.0),
+        Err(Error::NoSuchCategory { .. })
+    ));
+    assert!(summed
+        .add_to_bin(&[Category::Int(0), Category::Int(1000)], 1.0, 1.0)
+        .is_err());
+    assert!(summed
+        .add_to_bin(&[Category::Str("jet")], 1.0, 1.0)
+        .is_err());
+    assert_eq!(summed.values(), before);
+    let mut continuous = Histogram::new(
+        vec![Axis::regular(2, 0.0, 2.0).unwrap().with_name("x")],
+        Storage::Weight,
+    )
+    .unwrap();
+    assert!(matches!(
+        continuous.add_to_bin(&[Category::Int(0)], 1.0, 1.0),
+        Err(Error::BadOperation { .. })
+    ));
+}
