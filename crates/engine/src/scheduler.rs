@@ -125,6 +125,9 @@ struct Node {
 #[derive(Debug)]
 pub struct Plan {
     nodes: Vec<Node>,
+    /// Per node, the files its run reads (outputs of its requirements, external inputs):
+    /// filled when the plan executes.
+    reads: Vec<Vec<PathBuf>>,
 }
 
 /// Builds the graph for `roots`.
@@ -139,6 +142,7 @@ pub fn plan(roots: &[TaskRef]) -> Result<Plan> {
     }
     Ok(Plan {
         nodes: planner.nodes,
+        reads: Vec::new(),
     })
 }
 
@@ -400,6 +404,10 @@ struct Exec {
     remaining: Vec<usize>,
     ready: VecDeque<usize>,
     running: usize,
+    /// Tasks yet to end that read each file.
+    readers: HashMap<PathBuf, usize>,
+    /// Files whose last reader ended, with that reader, for [`Task::done_reading`].
+    released: Vec<(usize, PathBuf)>,
 }
 
 impl Plan {
@@ -438,7 +446,16 @@ impl Plan {
             remaining: vec![0; n],
             ready: VecDeque::new(),
             running: 0,
+            readers: HashMap::new(),
+            released: Vec::new(),
         };
+        let mut outputs = HashMap::new();
+        self.reads = (0..n)
+            .map(|i| self.files_read(i, &exec.state, &mut outputs))
+            .collect();
+        for path in self.reads.iter().flatten() {
+            *exec.readers.entry(path.clone()).or_default() += 1;
+        }
         for i in 0..n {
             exec.remaining[i] = self.nodes[i]
                 .deps
@@ -451,6 +468,7 @@ impl Plan {
                 self.resolve(&mut exec, i, false);
             }
         }
+        self.done_reading(std::mem::take(&mut exec.released));
         for i in 0..n {
             if exec.state[i] == State::Pending && exec.remaining[i] == 0 {
                 exec.ready.push_back(i);
@@ -495,8 +513,65 @@ impl Plan {
             guard.running -= 1;
             let ok = matches!(outcome, State::Ran | State::DoneElsewhere);
             guard.state[i] = outcome;
+            self.ended(&mut guard, i);
             self.resolve(&mut guard, i, ok);
             cvar.notify_all();
+            let released = std::mem::take(&mut guard.released);
+            if !released.is_empty() {
+                drop(guard);
+                self.done_reading(released);
+                guard = lock_exec(lock);
+            }
+        }
+    }
+
+    /// The files node `i` reads when it runs: its requirements' outputs and its external
+    /// inputs. Nothing for a node that will not run (complete, missing, a workflow's own
+    /// node) or whose outputs cannot be listed: counting readers is only an optimization.
+    /// `outputs` keeps each requirement's files, listed once however many nodes read them.
+    fn files_read(
+        &self,
+        i: usize,
+        state: &[State],
+        outputs: &mut HashMap<usize, Vec<PathBuf>>,
+    ) -> Vec<PathBuf> {
+        let node = &self.nodes[i];
+        if state[i] != State::Pending || matches!(node.kind, Kind::Workflow(_)) {
+            return Vec::new();
+        }
+        let mut files = node.task.external_inputs();
+        for &d in &node.deps {
+            let of_dep = outputs.entry(d).or_insert_with(|| {
+                self.nodes[d].task.output().map_or_else(
+                    |_| Vec::new(),
+                    |output| {
+                        let targets = output.targets();
+                        targets.iter().map(|t| t.path().to_path_buf()).collect()
+                    },
+                )
+            });
+            files.extend(of_dep.iter().cloned());
+        }
+        files.sort_unstable();
+        files.dedup();
+        files
+    }
+
+    /// Counts node `i` (run or not) out of the readers of its files.
+    fn ended(&self, exec: &mut Exec, i: usize) {
+        for path in &self.reads[i] {
+            if let Some(count) = exec.readers.get_mut(path) {
+                *count -= 1;
+                if *count == 0 {
+                    exec.released.push((i, path.clone()));
+                }
+            }
+        }
+    }
+
+    fn done_reading(&self, released: Vec<(usize, PathBuf)>) {
+        for (i, path) in released {
+            self.nodes[i].task.done_reading(&path);
         }
     }
 
@@ -551,6 +626,7 @@ impl Plan {
                     }
                 } else {
                     exec.state[d] = State::NotRun(self.nodes[j].label.clone());
+                    self.ended(exec, d);
                     stack.push((d, false));
                 }
             }

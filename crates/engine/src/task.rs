@@ -46,6 +46,20 @@ pub trait Task: Send + Sync + fmt::Debug {
         false
     }
 
+    /// Files outside the store that `run` reads (a dataset's input files): with the outputs
+    /// of the requirements, what the scheduler counts readers of (see
+    /// [`Task::done_reading`]).
+    fn external_inputs(&self) -> Vec<PathBuf> {
+        Vec::new()
+    }
+
+    /// Called when this task, run or not, was the last task of the run that reads `path` (an
+    /// output of a requirement or one of [`Task::external_inputs`]): what the process keeps of
+    /// `path` in memory for later readers can go.
+    fn done_reading(&self, path: &Path) {
+        let _ = path;
+    }
+
     /// The workflow side of this task, for families declared with `Family::workflow`.
     fn as_workflow(&self) -> Option<&dyn Workflow> {
         None

@@ -5,7 +5,8 @@
 //! keeps the batches it wrote (shared, not copied) and, once the file is renamed into place,
 //! files them here under the file's identity ([`FileId`]: device, inode, size, modification
 //! time). A reader asking for the same batch size gets them instead of decoding the file; a
-//! file rewritten since has another identity and is decoded.
+//! file rewritten since has another identity and is decoded. [`crate::release`] drops them
+//! once the run's last reader of the file is done.
 //!
 //! [`EventWriter`]: crate::EventWriter
 
@@ -46,6 +47,17 @@ pub(crate) fn keep(id: FileId, batches: Vec<RecordBatch>, bytes: usize) {
     if bytes <= CAPACITY {
         kept.files.push_back((id, Arc::new(batches), bytes));
         kept.bytes += bytes;
+    }
+}
+
+/// Drops the batches of the file `id`: nothing will read them again.
+pub(crate) fn release(id: FileId) {
+    if let Ok(mut kept) = KEPT.lock() {
+        if let Some(at) = kept.files.iter().position(|(other, _, _)| *other == id) {
+            if let Some((_, _, bytes)) = kept.files.remove(at) {
+                kept.bytes -= bytes;
+            }
+        }
     }
 }
 
@@ -102,5 +114,8 @@ mod tests {
             get(id(4), 4, 0).is_some(),
             "an empty file's one empty batch"
         );
+        release(id(1));
+        assert!(get(id(1), 4, 10).is_none(), "released");
+        assert!(get(id(4), 4, 0).is_some(), "another file is kept");
     }
 }

@@ -48,3 +48,13 @@ pub use parquet_source::{LAYOUT_KEY, NESTED_LAYOUT};
 pub use root_source::EVENTS_TREE;
 pub use source::{ColumnInfo, EventFile, EventStream, Format, DEFAULT_BATCH_SIZE};
 pub use writer::{temp_path, EventWriter, DEFAULT_ROW_GROUP_SIZE};
+
+/// Drops what this process keeps of the file at `path` for its next readers (the ROOT
+/// branches decoded from it, the batches written to it), so that the memory serves the files
+/// after it. For when nothing will read the file again; a later read decodes it anew.
+pub fn release(path: &std::path::Path) {
+    if let Some(id) = cf_root::FileId::of_path(path) {
+        handoff::release(id);
+        cf_root::release_decoded(id);
+    }
+}

@@ -4,7 +4,8 @@
 //! selection once per jet shift, the reduction once more per shift, always in the same entry
 //! ranges (one batch size). Decompressing and decoding is the whole cost of reading, so the
 //! arrays decoded last are kept, up to a byte budget, and handed to whoever asks for the same
-//! branch and entries of the same file next. A file is known by its device, inode, size and
+//! branch and entries of the same file next, until the run says that nothing will read the
+//! file again ([`release_decoded`]). A file is known by its device, inode, size and
 //! modification time: a file that was rewritten is a different file, so a cached array is
 //! never stale.
 
@@ -33,6 +34,13 @@ pub fn set_decoded_cache_capacity(bytes: usize) {
         if let Ok(mut cache) = CACHE.lock() {
             cache.clear();
         }
+    }
+}
+
+/// Drops the arrays decoded from `file`: nothing will read them again.
+pub fn release_decoded(file: FileId) {
+    if let Ok(mut cache) = CACHE.lock() {
+        cache.release(file);
     }
 }
 
@@ -122,6 +130,21 @@ impl Cache {
         self.bytes += bytes;
     }
 
+    fn release(&mut self, file: FileId) {
+        let gone: Vec<(u64, Key)> = self
+            .entries
+            .iter()
+            .filter(|(key, _)| key.0 == file)
+            .map(|(key, entry)| (entry.used, *key))
+            .collect();
+        for (used, key) in gone {
+            self.order.remove(&used);
+            if let Some(entry) = self.entries.remove(&key) {
+                self.bytes -= entry.bytes;
+            }
+        }
+    }
+
     fn clear(&mut self) {
         self.entries.clear();
         self.order.clear();
@@ -201,6 +224,15 @@ mod tests {
         assert!(cache.touch((id(1), 100, 1, 0, 10)).is_none());
         cache.insert((id(4), 100, 0, 0, 10), array(4 * budget), budget);
         assert!(cache.touch((id(4), 100, 0, 0, 10)).is_none());
+        assert_eq!(cache.entries.len(), cache.order.len());
+
+        // Releasing a file drops its arrays only.
+        cache.insert((id(1), 100, 1, 0, 10), array(40), budget);
+        cache.release(id(1));
+        assert!(cache.touch((id(1), 100, 0, 0, 10)).is_none());
+        assert!(cache.touch((id(1), 100, 1, 0, 10)).is_none());
+        assert!(cache.touch((id(2), 100, 0, 0, 10)).is_some());
+        assert_eq!(cache.bytes, size);
         assert_eq!(cache.entries.len(), cache.order.len());
     }
 }

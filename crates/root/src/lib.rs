@@ -78,7 +78,7 @@ mod pool;
 mod streamer;
 mod tree;
 
-pub use cache::{set_decoded_cache_capacity, FileId, DEFAULT_DECODED_CACHE_BYTES};
+pub use cache::{release_decoded, set_decoded_cache_capacity, FileId, DEFAULT_DECODED_CACHE_BYTES};
 pub use error::{Error, Result};
 pub use file::{KeyInfo, RootFile};
 pub use tree::{Branch, Chunk, Chunks, LeafType, Tree};

@@ -1,6 +1,7 @@
 //! The pipeline's task families: one [`Step`] each, one task type for all.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cf_engine::{
@@ -375,6 +376,24 @@ impl Task for PipelineTask {
 
     fn run(&self, ctx: &RunContext<'_>) -> Result<(), BoxError> {
         crate::run::run(self, ctx)
+    }
+
+    fn external_inputs(&self) -> Vec<PathBuf> {
+        match (self.step, self.branch()) {
+            (Step::Calibrate | Step::Select | Step::Reduce, Some(b)) => self
+                .input_files()
+                .ok()
+                .and_then(|files| files.get(b).map(|file| file.path.clone()))
+                .into_iter()
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn done_reading(&self, path: &Path) {
+        // Decoded input branches and handed-off batches of a file no later task reads would
+        // only hold memory that the next files then take fresh from the system.
+        cf_io::release(path);
     }
 }
 

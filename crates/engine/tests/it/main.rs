@@ -1,9 +1,10 @@
 //! Scheduler behaviour on small task graphs that write real files: deduplication, cycles,
 //! failure propagation, panics, tasks that forget an output, workflow-level requirements and
-//! `--pilot`, map-shaped inputs, and the `req` precedence of command-line overrides.
+//! `--pilot`, map-shaped inputs, the `req` precedence of command-line overrides, and when the
+//! last reader of a file is done with it.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cf_engine::scheduler::{self, RunOptions};
@@ -50,6 +51,7 @@ impl Task for Step {
             let file = output.file().ok_or("one file per step")?;
             text.push_str(&format!(" [{key}: {}]", file.load_text()?));
         }
+        log(&self.ctx, &format!("ran {}", self.params.str("name")?));
         match self.params.str("behaviour")? {
             "fail" => Err("told to fail".into()),
             "panic" => panic!("told to panic"),
@@ -57,6 +59,26 @@ impl Task for Step {
             _ => Ok(self.output()?.file().ok_or("one file")?.dump_text(&text)?),
         }
     }
+    /// Every step reads `<store>/../<store name>.input` too, a file outside the store.
+    fn external_inputs(&self) -> Vec<PathBuf> {
+        vec![self.ctx.store().with_extension("input")]
+    }
+    fn done_reading(&self, path: &Path) {
+        let name = self.params.str("name").unwrap_or("?");
+        let file = path.file_name().unwrap_or_default().to_string_lossy();
+        log(&self.ctx, &format!("{name} done reading {file}"));
+    }
+}
+
+/// Appends a line to `<store>/events.log`: what ran and what was released, in order.
+fn log(ctx: &Context, line: &str) {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(ctx.store().join("events.log"))
+        .unwrap();
+    file.write_all(format!("{line}\n").as_bytes()).unwrap();
 }
 
 /// A workflow of `n` branches; branch `b` writes `<store>/wf/<b>.txt`. Its workflow-level
@@ -410,4 +432,63 @@ fn workflow_requirements_tolerance_and_pilot() {
     summary.result().unwrap();
     assert_eq!(summary.ran.len(), 2);
     assert!(read(&t, "setup.txt").is_none());
+}
+
+#[test]
+fn each_file_is_released_once_after_its_last_reader_ended() {
+    let s = store_with(&[]);
+    let make = |name: &str, needs: &str, behaviour: &str| {
+        let mut params = s.ctx.registry().get("Step").unwrap().defaults();
+        params.set("name", name).unwrap();
+        params.set_text("needs", needs).unwrap();
+        params.set("behaviour", behaviour).unwrap();
+        s.ctx.create(params).unwrap()
+    };
+    // left.txt is read by side and top, right.txt by top, the external input by all four;
+    // nothing reads side.txt or top.txt.
+    let roots = [make("top", "left,right", "ok"), make("side", "left", "ok")];
+    scheduler::run(&roots, &RunOptions::new(&s.path).with_workers(2))
+        .unwrap()
+        .result()
+        .unwrap();
+    let input = format!("{}.input", s.path.file_name().unwrap().to_string_lossy());
+    let events = read(&s, "events.log").unwrap();
+    let lines: Vec<&str> = events.lines().collect();
+    let at = |line: &str| lines.iter().position(|l| *l == line);
+    let released = |file: &str| -> Vec<usize> {
+        let suffix = format!(" done reading {file}");
+        (0..lines.len())
+            .filter(|&i| lines[i].ends_with(&suffix))
+            .collect()
+    };
+    for file in ["left.txt", "right.txt", input.as_str()] {
+        assert_eq!(released(file).len(), 1, "{file} released once: {lines:?}");
+    }
+    assert!(released("side.txt").is_empty() && released("top.txt").is_empty());
+    let after = |file: &str, readers: &[&str]| {
+        let when = released(file)[0];
+        for reader in readers {
+            let ran = at(&format!("ran {reader}")).expect("ran");
+            assert!(ran < when, "{file} released before {reader} ran: {lines:?}");
+        }
+    };
+    after("left.txt", &["side", "top"]);
+    after("right.txt", &["top"]);
+    after(&input, &["left", "right", "side", "top"]);
+
+    // A reader that never runs (its requirements, made through `req`, fail) still counts as
+    // ended.
+    let s = store_with(&[("Step", "behaviour", "fail")]);
+    let make = |name: &str, needs: &str, behaviour: &str| {
+        let mut params = s.ctx.registry().get("Step").unwrap().defaults();
+        params.set("name", name).unwrap();
+        params.set_text("needs", needs).unwrap();
+        params.set("behaviour", behaviour).unwrap();
+        s.ctx.create(params).unwrap()
+    };
+    let summary = scheduler::run(&[make("top", "left", "ok")], &RunOptions::new(&s.path)).unwrap();
+    assert!(summary.result().is_err());
+    let events = read(&s, "events.log").unwrap();
+    assert!(!events.contains("ran top"), "{events}");
+    assert!(events.contains("top done reading left.txt"), "{events}");
 }
