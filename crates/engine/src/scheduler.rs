@@ -125,9 +125,9 @@ struct Node {
 #[derive(Debug)]
 pub struct Plan {
     nodes: Vec<Node>,
-    /// Per node, the files its run reads (outputs of its requirements, external inputs):
-    /// filled when the plan executes.
-    reads: Vec<Vec<PathBuf>>,
+    /// Per node, the files its run writes or reads (its outputs, the outputs of its
+    /// requirements that it reads, its external inputs): filled when the plan executes.
+    touches: Vec<Vec<PathBuf>>,
 }
 
 /// Builds the graph for `roots`.
@@ -142,7 +142,7 @@ pub fn plan(roots: &[TaskRef]) -> Result<Plan> {
     }
     Ok(Plan {
         nodes: planner.nodes,
-        reads: Vec::new(),
+        touches: Vec::new(),
     })
 }
 
@@ -404,9 +404,9 @@ struct Exec {
     remaining: Vec<usize>,
     ready: VecDeque<usize>,
     running: usize,
-    /// Tasks yet to end that read each file.
-    readers: HashMap<PathBuf, usize>,
-    /// Files whose last reader ended, with that reader, for [`Task::done_reading`].
+    /// Tasks yet to end that write or read each file.
+    users: HashMap<PathBuf, usize>,
+    /// Files whose last user ended, with that user, for [`Task::done_with`].
     released: Vec<(usize, PathBuf)>,
 }
 
@@ -446,15 +446,15 @@ impl Plan {
             remaining: vec![0; n],
             ready: VecDeque::new(),
             running: 0,
-            readers: HashMap::new(),
+            users: HashMap::new(),
             released: Vec::new(),
         };
         let mut outputs = HashMap::new();
-        self.reads = (0..n)
-            .map(|i| self.files_read(i, &exec.state, &mut outputs))
+        self.touches = (0..n)
+            .map(|i| self.files_touched(i, &exec.state, &mut outputs))
             .collect();
-        for path in self.reads.iter().flatten() {
-            *exec.readers.entry(path.clone()).or_default() += 1;
+        for path in self.touches.iter().flatten() {
+            *exec.users.entry(path.clone()).or_default() += 1;
         }
         for i in 0..n {
             exec.remaining[i] = self.nodes[i]
@@ -468,7 +468,7 @@ impl Plan {
                 self.resolve(&mut exec, i, false);
             }
         }
-        self.done_reading(std::mem::take(&mut exec.released));
+        self.done_with(std::mem::take(&mut exec.released));
         for i in 0..n {
             if exec.state[i] == State::Pending && exec.remaining[i] == 0 {
                 exec.ready.push_back(i);
@@ -519,17 +519,18 @@ impl Plan {
             let released = std::mem::take(&mut guard.released);
             if !released.is_empty() {
                 drop(guard);
-                self.done_reading(released);
+                self.done_with(released);
                 guard = lock_exec(lock);
             }
         }
     }
 
-    /// The files node `i` reads when it runs: its requirements' outputs and its external
-    /// inputs. Nothing for a node that will not run (complete, missing, a workflow's own
-    /// node) or whose outputs cannot be listed: counting readers is only an optimization.
-    /// `outputs` keeps each requirement's files, listed once however many nodes read them.
-    fn files_read(
+    /// The files node `i` writes or reads when it runs: its outputs, those of its
+    /// requirements' outputs that it [`reads`](Task::reads), its external inputs. Nothing for
+    /// a node that will not run (complete, missing, a workflow's own node); a task whose
+    /// outputs cannot be listed adds none, as counting users is only an optimization.
+    /// `outputs` keeps each node's output files, listed once however many nodes read them.
+    fn files_touched(
         &self,
         i: usize,
         state: &[State],
@@ -539,28 +540,34 @@ impl Plan {
         if state[i] != State::Pending || matches!(node.kind, Kind::Workflow(_)) {
             return Vec::new();
         }
+        let mut output_of = |j: usize| -> Vec<PathBuf> {
+            outputs
+                .entry(j)
+                .or_insert_with(|| {
+                    self.nodes[j].task.output().map_or_else(
+                        |_| Vec::new(),
+                        |output| {
+                            let targets = output.targets();
+                            targets.iter().map(|t| t.path().to_path_buf()).collect()
+                        },
+                    )
+                })
+                .clone()
+        };
         let mut files = node.task.external_inputs();
+        files.extend(output_of(i));
         for &d in &node.deps {
-            let of_dep = outputs.entry(d).or_insert_with(|| {
-                self.nodes[d].task.output().map_or_else(
-                    |_| Vec::new(),
-                    |output| {
-                        let targets = output.targets();
-                        targets.iter().map(|t| t.path().to_path_buf()).collect()
-                    },
-                )
-            });
-            files.extend(of_dep.iter().cloned());
+            files.extend(output_of(d).into_iter().filter(|p| node.task.reads(p)));
         }
         files.sort_unstable();
         files.dedup();
         files
     }
 
-    /// Counts node `i` (run or not) out of the readers of its files.
+    /// Counts node `i` (run or not) out of the users of its files.
     fn ended(&self, exec: &mut Exec, i: usize) {
-        for path in &self.reads[i] {
-            if let Some(count) = exec.readers.get_mut(path) {
+        for path in &self.touches[i] {
+            if let Some(count) = exec.users.get_mut(path) {
                 *count -= 1;
                 if *count == 0 {
                     exec.released.push((i, path.clone()));
@@ -569,9 +576,9 @@ impl Plan {
         }
     }
 
-    fn done_reading(&self, released: Vec<(usize, PathBuf)>) {
+    fn done_with(&self, released: Vec<(usize, PathBuf)>) {
         for (i, path) in released {
-            self.nodes[i].task.done_reading(&path);
+            self.nodes[i].task.done_with(&path);
         }
     }
 

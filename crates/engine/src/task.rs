@@ -47,16 +47,24 @@ pub trait Task: Send + Sync + fmt::Debug {
     }
 
     /// Files outside the store that `run` reads (a dataset's input files): with the outputs
-    /// of the requirements, what the scheduler counts readers of (see
-    /// [`Task::done_reading`]).
+    /// of the requirements, what the scheduler counts readers of (see [`Task::done_with`]).
     fn external_inputs(&self) -> Vec<PathBuf> {
         Vec::new()
     }
 
-    /// Called when this task, run or not, was the last task of the run that reads `path` (an
-    /// output of a requirement or one of [`Task::external_inputs`]): what the process keeps of
+    /// Whether `run` reads `path`, one of its requirements' outputs. All of them unless a
+    /// task says otherwise: one that reads only a requirement's summary lets the rest go
+    /// earlier (see [`Task::done_with`]).
+    fn reads(&self, path: &Path) -> bool {
+        let _ = path;
+        true
+    }
+
+    /// Called when this task, run or not, was the last task of the run that writes or reads
+    /// `path` (one of its outputs, an output of a requirement it [`reads`](Task::reads), or
+    /// one of its [`external_inputs`](Task::external_inputs)): what the process keeps of
     /// `path` in memory for later readers can go.
-    fn done_reading(&self, path: &Path) {
+    fn done_with(&self, path: &Path) {
         let _ = path;
     }
 

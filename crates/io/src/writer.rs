@@ -77,6 +77,13 @@ impl EventWriter {
         })
     }
 
+    /// Keeps none of the batches for the next reader in this process: for a file that what
+    /// reads it next only concatenates (copying its pages), never decodes.
+    pub fn without_handoff(mut self) -> Self {
+        self.kept = None;
+        self
+    }
+
     /// Sets the number of events per row group.
     pub fn with_row_group_size(mut self, events: usize) -> Self {
         self.row_group_size = events.max(1);

@@ -127,6 +127,12 @@ impl Writer {
         })
     }
 
+    /// See [`EventWriter::without_handoff`].
+    pub fn without_handoff(mut self) -> Writer {
+        self.inner = self.inner.without_handoff();
+        self
+    }
+
     pub fn write(&mut self, events: &Events) -> Result<()> {
         self.inner.write(events)?;
         self.written = true;

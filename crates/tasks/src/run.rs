@@ -814,7 +814,8 @@ fn reduce(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxError> {
     let plan = input.plan(&wanted, &aliases(task)?);
     let results_columns: ColumnSet = results.columns().iter().map(|c| c.route.clone()).collect();
     let mut result_batches = results.read(&results_columns, DEFAULT_BATCH_SIZE)?;
-    let mut writer = Writer::new(&out_path(task)?)?;
+    // MergeReducedEvents copies the pages of these files; nothing decodes them in this run.
+    let mut writer = Writer::new(&out_path(task)?)?.without_handoff();
     let event = Route::parse("event")?;
     let timing = Timing::default();
     for events in timing.reading(input.read(&plan, DEFAULT_BATCH_SIZE)?) {

@@ -390,7 +390,18 @@ impl Task for PipelineTask {
         }
     }
 
-    fn done_reading(&self, path: &Path) {
+    fn reads(&self, path: &Path) -> bool {
+        // Of SelectEvents' outputs, the statistics merge reads only the statistics and the
+        // cutflow only the cutflow histograms, not the selection results.
+        let extension = path.extension().and_then(|e| e.to_str());
+        match self.step {
+            Step::MergeStats => extension == Some("json"),
+            Step::Cutflow => extension == Some("bin"),
+            _ => true,
+        }
+    }
+
+    fn done_with(&self, path: &Path) {
         // Decoded input branches and handed-off batches of a file no later task reads would
         // only hold memory that the next files then take fresh from the system.
         cf_io::release(path);

@@ -63,10 +63,14 @@ impl Task for Step {
     fn external_inputs(&self) -> Vec<PathBuf> {
         vec![self.ctx.store().with_extension("input")]
     }
-    fn done_reading(&self, path: &Path) {
+    /// A step named `skim` reads none of its requirements' outputs.
+    fn reads(&self, _: &Path) -> bool {
+        self.params.str("name").is_ok_and(|name| name != "skim")
+    }
+    fn done_with(&self, path: &Path) {
         let name = self.params.str("name").unwrap_or("?");
         let file = path.file_name().unwrap_or_default().to_string_lossy();
-        log(&self.ctx, &format!("{name} done reading {file}"));
+        log(&self.ctx, &format!("{name} done with {file}"));
     }
 }
 
@@ -435,7 +439,7 @@ fn workflow_requirements_tolerance_and_pilot() {
 }
 
 #[test]
-fn each_file_is_released_once_after_its_last_reader_ended() {
+fn each_file_is_released_once_after_its_last_writer_or_reader_ended() {
     let s = store_with(&[]);
     let make = |name: &str, needs: &str, behaviour: &str| {
         let mut params = s.ctx.registry().get("Step").unwrap().defaults();
@@ -444,9 +448,13 @@ fn each_file_is_released_once_after_its_last_reader_ended() {
         params.set("behaviour", behaviour).unwrap();
         s.ctx.create(params).unwrap()
     };
-    // left.txt is read by side and top, right.txt by top, the external input by all four;
-    // nothing reads side.txt or top.txt.
-    let roots = [make("top", "left,right", "ok"), make("side", "left", "ok")];
+    // left.txt is read by side and top (skim requires left but does not read it), right.txt
+    // by top, the external input by all; nothing reads side.txt, top.txt or skim.txt.
+    let roots = [
+        make("top", "left,right", "ok"),
+        make("side", "left", "ok"),
+        make("skim", "left", "ok"),
+    ];
     scheduler::run(&roots, &RunOptions::new(&s.path).with_workers(2))
         .unwrap()
         .result()
@@ -454,27 +462,37 @@ fn each_file_is_released_once_after_its_last_reader_ended() {
     let input = format!("{}.input", s.path.file_name().unwrap().to_string_lossy());
     let events = read(&s, "events.log").unwrap();
     let lines: Vec<&str> = events.lines().collect();
-    let at = |line: &str| lines.iter().position(|l| *l == line);
-    let released = |file: &str| -> Vec<usize> {
-        let suffix = format!(" done reading {file}");
-        (0..lines.len())
-            .filter(|&i| lines[i].ends_with(&suffix))
+    let released = |file: &str| -> Vec<&str> {
+        let suffix = format!(" done with {file}");
+        lines
+            .iter()
+            .copied()
+            .filter(|l| l.ends_with(&suffix))
             .collect()
     };
-    for file in ["left.txt", "right.txt", input.as_str()] {
-        assert_eq!(released(file).len(), 1, "{file} released once: {lines:?}");
-    }
-    assert!(released("side.txt").is_empty() && released("top.txt").is_empty());
-    let after = |file: &str, readers: &[&str]| {
-        let when = released(file)[0];
-        for reader in readers {
-            let ran = at(&format!("ran {reader}")).expect("ran");
-            assert!(ran < when, "{file} released before {reader} ran: {lines:?}");
+    let position = |line: &str| lines.iter().position(|l| *l == line).unwrap();
+    let check = |file: &str, users: &[&str]| {
+        let by = released(file);
+        assert_eq!(by.len(), 1, "{file} released once: {lines:?}");
+        let at = position(by[0]);
+        // The last user to end releases it: every user ran before, one of them did it.
+        for user in users {
+            assert!(
+                position(&format!("ran {user}")) < at,
+                "{file} before {user}: {lines:?}"
+            );
         }
+        assert!(
+            users.iter().any(|u| by[0].starts_with(&format!("{u} "))),
+            "{by:?}"
+        );
     };
-    after("left.txt", &["side", "top"]);
-    after("right.txt", &["top"]);
-    after(&input, &["left", "right", "side", "top"]);
+    check("left.txt", &["left", "side", "top"]);
+    check("right.txt", &["right", "top"]);
+    check("top.txt", &["top"]);
+    check("side.txt", &["side"]);
+    check("skim.txt", &["skim"]);
+    check(&input, &["left", "right", "side", "top", "skim"]);
 
     // A reader that never runs (its requirements, made through `req`, fail) still counts as
     // ended.
@@ -490,5 +508,5 @@ fn each_file_is_released_once_after_its_last_reader_ended() {
     assert!(summary.result().is_err());
     let events = read(&s, "events.log").unwrap();
     assert!(!events.contains("ran top"), "{events}");
-    assert!(events.contains("top done reading left.txt"), "{events}");
+    assert!(events.contains("top done with left.txt"), "{events}");
 }
