@@ -186,8 +186,9 @@ impl PlainWriter {
             let room = self.row_group_size - self.rows_in_group;
             let rows = (batch.num_rows() - start).min(room).min(PAGE_ROWS);
             let part = batch.slice(start, rows);
+            let mut levels = ListLevels::default();
             for (leaf, chunk) in self.leaves.iter().zip(&mut self.chunks) {
-                write_page(leaf, &part, chunk)?;
+                write_page(leaf, &part, chunk, &mut levels)?;
             }
             self.rows_in_group += rows;
             start += rows;
@@ -312,8 +313,24 @@ fn required_number(field: &Field) -> Option<()> {
     (number(field.data_type()) && !field.is_nullable()).then_some(())
 }
 
-/// Encodes the leaf's values of `batch` as one data page and appends it to `chunk`.
-fn write_page(leaf: &Leaf, batch: &RecordBatch, chunk: &mut Chunk) -> Result<()> {
+/// The encoded repetition and definition levels of one list column of a batch, with their
+/// number of entries: the same for every field of a list of structs (a collection), so they
+/// are encoded once per collection and page.
+#[derive(Default)]
+struct ListLevels {
+    column: Option<usize>,
+    encoded: Vec<u8>,
+    entries: usize,
+}
+
+/// Encodes the leaf's values of `batch` as one data page and appends it to `chunk`; `levels`
+/// keeps the last list column's levels for its next field.
+fn write_page(
+    leaf: &Leaf,
+    batch: &RecordBatch,
+    chunk: &mut Chunk,
+    levels_of_list: &mut ListLevels,
+) -> Result<()> {
     let top = batch.column(leaf.column);
     let mut page = Vec::new();
     let num_values;
@@ -344,11 +361,17 @@ fn write_page(leaf: &Leaf, batch: &RecordBatch, chunk: &mut Chunk) -> Result<()>
             let offsets = list.value_offsets();
             let (start, end) = (offsets[0] as usize, offsets[offsets.len() - 1] as usize);
             let values = field_of(list.values(), leaf.field).slice(start, end - start);
-            let (rep, def, n) = list_levels(offsets);
-            levels(&rep, n, &mut page);
-            levels(&def, n, &mut page);
+            if levels_of_list.column != Some(leaf.column) {
+                let (rep, def, n) = list_levels(offsets);
+                levels_of_list.encoded.clear();
+                levels(&rep, n, &mut levels_of_list.encoded);
+                levels(&def, n, &mut levels_of_list.encoded);
+                levels_of_list.entries = n;
+                levels_of_list.column = Some(leaf.column);
+            }
+            page.extend_from_slice(&levels_of_list.encoded);
             plain(values.as_ref(), None, &mut page);
-            num_values = n;
+            num_values = levels_of_list.entries;
         }
     }
     chunk.pages.push((page, num_values as u32));
