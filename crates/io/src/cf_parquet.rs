@@ -3,9 +3,10 @@
 //! Every field of a collection repeats the collection's repetition and definition levels, and
 //! the generic reader decodes them again for each field. Here the levels of one field per
 //! collection become the offsets, the other fields' levels are skipped by their length prefix,
-//! and values are copied straight out of the PLAIN pages. Only files carrying cf's layout marker
-//! take this path, and only when every requested column has the plain form cf writes (required
-//! fields, v1 data pages, PLAIN values, no dictionary); anything else goes through arrow-rs.
+//! and values are copied straight out of the PLAIN pages (integers: unpacked from their
+//! DELTA_BINARY_PACKED pages). Only files carrying cf's layout marker take this path, and only
+//! when every requested column has the form cf writes (required fields, v1 data pages, PLAIN
+//! or delta-packed integer values, no dictionary); anything else goes through arrow-rs.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ use parquet::file::metadata::ParquetMetaData;
 use parquet::file::serialized_reader::SerializedPageReader;
 use rayon::prelude::*;
 
+use crate::delta;
 use crate::error::{Error, Result};
 use crate::source::ColumnInfo;
 
@@ -86,15 +88,20 @@ pub(crate) fn supported(meta: &ParquetMetaData, column: &ColumnInfo, leaf: usize
             | (DataType::Float32, PhysicalType::FLOAT)
             | (DataType::Float64, PhysicalType::DOUBLE)
     );
+    let integer = matches!(
+        descriptor.physical_type(),
+        PhysicalType::INT32 | PhysicalType::INT64
+    );
     physical_fits
         && descriptor.max_def_level() == shape.levels()
         && descriptor.max_rep_level() == shape.levels()
         && meta.row_groups().iter().all(|rg| {
             let chunk = rg.column(leaf);
             chunk.dictionary_page_offset().is_none()
-                && chunk
-                    .encodings()
-                    .all(|e| matches!(e, Encoding::PLAIN | Encoding::RLE))
+                && chunk.encodings().all(|e| {
+                    matches!(e, Encoding::PLAIN | Encoding::RLE)
+                        || (integer && e == Encoding::DELTA_BINARY_PACKED)
+                })
         })
 }
 
@@ -215,10 +222,10 @@ impl Batches {
     fn read_flat(&self, row_group: usize, rows: usize, column: &Picked) -> Result<ArrayRef> {
         let mut values = Values::new(&column.data_type, rows);
         for page in self.pages(row_group, column.leaf, rows)? {
-            let (buf, count) = data_page(page.map_err(|e| self.parquet_error(e))?)
+            let (buf, count, encoding) = data_page(page.map_err(|e| self.parquet_error(e))?)
                 .ok_or_else(|| self.corrupt(format!("{}: unexpected page kind", column.route)))?;
             values
-                .push_plain(&buf, count)
+                .push(encoding, &buf, count)
                 .ok_or_else(|| self.corrupt(format!("{}: short data page", column.route)))?;
         }
         let array = values.finish();
@@ -252,16 +259,19 @@ impl Batches {
         let mut count = 0usize;
         for page in self.pages(row_group, field.leaf, rows)? {
             let corrupt = || self.corrupt(format!("{}: malformed data page", field.route));
-            let (buf, entries) =
+            let (buf, entries, encoding) =
                 data_page(page.map_err(|e| self.parquet_error(e))?).ok_or_else(corrupt)?;
             let (rep_bytes, rest) = length_prefixed(&buf).ok_or_else(corrupt)?;
-            let (def_bytes, plain) = length_prefixed(rest).ok_or_else(corrupt)?;
+            let (def_bytes, encoded) = length_prefixed(rest).ok_or_else(corrupt)?;
             // cf's page writer stores each level column as one bit-packed run: read its bits
             // directly rather than one level byte per entry.
             let bits = single_run(rep_bytes, entries).zip(single_run(def_bytes, entries));
             let present = match &bits {
+                _ if encoding == Encoding::DELTA_BINARY_PACKED => {
+                    delta::count(encoded).ok_or_else(corrupt)?
+                }
                 _ if offsets.is_none() && field.data_type != DataType::Boolean => {
-                    plain.len() / values.width()
+                    encoded.len() / values.width()
                 }
                 Some((_, def_bits)) => count_ones(def_bits, entries),
                 None => {
@@ -284,7 +294,9 @@ impl Batches {
                     }
                 }
             }
-            values.push_plain(plain, present).ok_or_else(corrupt)?;
+            values
+                .push(encoding, encoded, present)
+                .ok_or_else(corrupt)?;
         }
         if let Some(offsets) = offsets {
             offsets.push(count as i32);
@@ -401,15 +413,15 @@ impl Iterator for Batches {
     }
 }
 
-/// The buffer and entry count of a v1 data page; `None` for other pages.
-fn data_page(page: Page) -> Option<(Bytes, usize)> {
+/// The buffer, entry count and value encoding of a v1 data page; `None` for other pages.
+fn data_page(page: Page) -> Option<(Bytes, usize, Encoding)> {
     match page {
         Page::DataPage {
             buf,
             num_values,
-            encoding: Encoding::PLAIN,
+            encoding: encoding @ (Encoding::PLAIN | Encoding::DELTA_BINARY_PACKED),
             ..
-        } => Some((buf, num_values as usize)),
+        } => Some((buf, num_values as usize, encoding)),
         _ => None,
     }
 }
@@ -568,6 +580,32 @@ impl Values {
             Values::I64(_) | Values::U64(_) | Values::F64(_) => 8,
             _ => 4,
         }
+    }
+
+    /// Appends `n` values encoded as `encoding` (PLAIN, or DELTA_BINARY_PACKED for integers).
+    fn push(&mut self, encoding: Encoding, bytes: &[u8], n: usize) -> Option<()> {
+        if encoding != Encoding::DELTA_BINARY_PACKED {
+            return self.push_plain(bytes, n);
+        }
+        let bits = if self.width() == 8 { 64 } else { 32 };
+        let mut wide = Vec::with_capacity(n);
+        delta::decode(bytes, bits, &mut wide)?;
+        if wide.len() != n {
+            return None;
+        }
+        // The decoded values are the physical type's, sign-extended: narrowing keeps their bits.
+        match self {
+            Values::I8(v) => v.extend(wide.iter().map(|&x| x as i8)),
+            Values::U8(v) => v.extend(wide.iter().map(|&x| x as u8)),
+            Values::I16(v) => v.extend(wide.iter().map(|&x| x as i16)),
+            Values::U16(v) => v.extend(wide.iter().map(|&x| x as u16)),
+            Values::I32(v) => v.extend(wide.iter().map(|&x| x as i32)),
+            Values::U32(v) => v.extend(wide.iter().map(|&x| x as u32)),
+            Values::I64(v) => v.extend(wide),
+            Values::U64(v) => v.extend(wide.iter().map(|&x| x as u64)),
+            Values::Bool(_) | Values::F32(_) | Values::F64(_) => return None,
+        }
+        Some(())
     }
 
     fn push_plain(&mut self, bytes: &[u8], n: usize) -> Option<()> {

@@ -32,6 +32,7 @@
 
 mod cf_parquet;
 mod concat;
+mod delta;
 mod error;
 mod handoff;
 mod overlay;

@@ -166,6 +166,12 @@ fn every_shape(n: usize) -> cf_columns::Events {
         )),
     );
     set(
+        "maybe_id",
+        Arc::new(Int64Array::from_iter(
+            (0..n).map(|k| (k % 3 != 2).then_some(i(k) * 7)),
+        )),
+    );
+    set(
         "MET.pt",
         Arc::new(Float32Array::from_iter_values(
             (0..n).map(|k| k as f32 * 0.5),
@@ -242,6 +248,24 @@ fn every_column_shape_reads_back_equal_in_arrow_rs_and_cf() {
         codecs.contains(&parquet::basic::Compression::UNCOMPRESSED),
         "{codecs:?}"
     );
+    // Integers are bit-packed deltas, without LZ4; floats and booleans are PLAIN.
+    let schema = reader.metadata().file_metadata().schema_descr();
+    for (i, chunk) in first.columns().iter().enumerate() {
+        let integer = matches!(
+            schema.column(i).physical_type(),
+            parquet::basic::Type::INT32 | parquet::basic::Type::INT64
+        );
+        let delta = chunk
+            .encodings()
+            .any(|e| e == parquet::basic::Encoding::DELTA_BINARY_PACKED);
+        assert_eq!(delta, integer, "{}", chunk.column_path());
+        if integer {
+            assert_eq!(
+                chunk.compression(),
+                parquet::basic::Compression::UNCOMPRESSED
+            );
+        }
+    }
     let batches: Vec<_> = reader.build().unwrap().map(Result::unwrap).collect();
     let back = arrow_select::concat::concat_batches(&batches[0].schema(), &batches).unwrap();
     assert_eq!(back, *events.batch(), "arrow-rs reads what was written");
@@ -250,6 +274,31 @@ fn every_column_shape_reads_back_equal_in_arrow_rs_and_cf() {
     assert_eq!(seen["awkward_type"], "1000 * var * float32");
     let values: Vec<Vec<f32>> = serde_json::from_value(seen["values"].clone()).unwrap();
     assert_eq!(values, jagged_f32(std::slice::from_ref(&events), "Jet.pt"));
+    let seen = python_readback(&out, "Jet", "id");
+    assert_eq!(seen["awkward_type"], "1000 * var * int32");
+    let ids: Vec<Vec<i32>> = serde_json::from_value(seen["values"].clone()).unwrap();
+    let jet_ids = events
+        .column(&cf_columns::Route::parse("Jet.id").unwrap())
+        .unwrap();
+    let jet_ids = jet_ids
+        .as_any()
+        .downcast_ref::<arrow_array::ListArray>()
+        .unwrap();
+    let expected: Vec<Vec<i32>> = jet_ids
+        .iter()
+        .map(|l| {
+            let l = l.unwrap();
+            let l = l
+                .as_any()
+                .downcast_ref::<arrow_array::Int32Array>()
+                .unwrap();
+            l.values().to_vec()
+        })
+        .collect();
+    assert_eq!(
+        ids, expected,
+        "pyarrow and awkward read the delta-packed ids"
+    );
 
     let file = EventFile::open(&out).unwrap();
     let all: cf_columns::ColumnSet = file.columns().iter().map(|c| c.route.clone()).collect();
