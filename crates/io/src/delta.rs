@@ -4,8 +4,8 @@
 //! (0, 1, 2, 0, 1, ...), run and luminosity-block numbers, category ids. Stored as the first
 //! value and, per block of 128, the smallest difference and each difference's excess over it
 //! bit-packed at the width its miniblock of 32 needs, object indices take ~4 bits instead of
-//! 32, without a compressor pass over the page (which takes longer than this encoding and
-//! still leaves them at ~8 bits).
+//! 32, in less time than LZ4 takes to bring their PLAIN form to ~8 bits. (The page writer
+//! still tries LZ4 on the packed pages, as on any other, and keeps it where it pays.)
 //!
 //! Layout (the Parquet format's): header `<block size> <miniblocks per block> <value count>
 //! <first value>` as ULEB128 (the first value zigzag), then per block `<min delta>` (zigzag

@@ -4,11 +4,11 @@
 //! an event-level struct (`MET.pt`), a field of a collection (`Jet.pt`, a list of structs) or
 //! the number of a top-level list. Their repetition and definition levels take one bit each,
 //! so they are written as one bit-packed run built straight from the list offsets (or the
-//! validity bitmap). Floating-point and boolean values are copied into PLAIN pages, and a
-//! column chunk of them is LZ4-compressed when its first pages compress well, stored as it is
-//! otherwise; integers are DELTA_BINARY_PACKED ([`crate::delta`]), which packs indices, ids
-//! and counters tighter than LZ4 and in less time. arrow-rs encodes levels one value at a
-//! time, which was most of the time spent writing an event file. A schema
+//! validity bitmap). Integers are DELTA_BINARY_PACKED ([`crate::delta`]), which packs
+//! indices, ids and counters tighter than LZ4 and in less time; floating-point and boolean
+//! values are copied into PLAIN pages. A column chunk is LZ4-compressed when its first pages
+//! compress well, stored as it is otherwise. arrow-rs encodes levels one value at a time,
+//! which was most of the time spent writing an event file. A schema
 //! with anything else (strings, nullable fields inside structs, lists of lists) is written by
 //! arrow-rs instead: [`PlainWriter::try_new`] says so by returning `None`.
 
@@ -90,8 +90,7 @@ impl Chunk {
         let mut trial = Vec::new();
         let (mut raw, mut packed) = (0usize, 0usize);
         for (page, _) in &self.pages {
-            // Bit-packed deltas leave LZ4 little to find.
-            if raw >= SAMPLE_BYTES || self.delta {
+            if raw >= SAMPLE_BYTES {
                 break;
             }
             let compressed = lz4_flex::block::compress(page);
