@@ -145,7 +145,7 @@ def main():
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; uproot {uproot.__version__}; {args.events} events, 16 AGC columns")
     print(f"{'source':<22}{'peer':>10}{'peer ev/s':>14}{'cf 1 thr ev/s':>16}{'cf 2 thr ev/s':>16}{'cf1/peer':>10}{'cf2/peer':>10}{'cf2/cf1':>9}")
     rows = [(label, path, "uproot", time_uproot(path)) for label, path in files.items()]
-    rows.append(("cf Parquet (LZ4)", parquet, "pyarrow", time_pyarrow(parquet)))
+    rows.append(("cf Parquet", parquet, "pyarrow", time_pyarrow(parquet)))
     results = []
     for label, path, peer, (n, seconds) in rows:
         peer_rate = n / seconds
