@@ -238,6 +238,15 @@ fn fan(ctx: &Arc<Context>, settings: &[(&str, &str)]) -> TaskRef {
     ctx.create(params).unwrap()
 }
 
+/// A root `Step(name)` with its requirements and behaviour set here (`create`, not `req`).
+fn root(store: &Store, name: &str, needs: &str, behaviour: &str) -> TaskRef {
+    let mut params = store.ctx.registry().get("Step").unwrap().defaults();
+    params.set("name", name).unwrap();
+    params.set_text("needs", needs).unwrap();
+    params.set("behaviour", behaviour).unwrap();
+    store.ctx.create(params).unwrap()
+}
+
 fn read(store: &Store, rel: &str) -> Option<String> {
     std::fs::read_to_string(store.path.join(rel)).ok()
 }
@@ -246,12 +255,7 @@ fn read(store: &Store, rel: &str) -> Option<String> {
 fn shared_requirement_runs_once_and_inputs_keep_their_keys() {
     let s = store_with(&[]);
     // top needs left and right; side needs left too: left must run once.
-    let make = |name: &str, needs: &str| {
-        let mut params = s.ctx.registry().get("Step").unwrap().defaults();
-        params.set("name", name).unwrap();
-        params.set_text("needs", needs).unwrap();
-        s.ctx.create(params).unwrap()
-    };
+    let make = |name: &str, needs: &str| root(&s, name, needs, "ok");
     let top = make("top", "left,right");
     let side = make("side", "left");
     let plan = scheduler::plan(&[top.clone(), side]).unwrap();
@@ -330,19 +334,12 @@ fn cycles_are_reported() {
 fn failures_panics_and_forgotten_outputs_stop_only_their_dependents() {
     // Requirements created through `req` fail; the roots below set their behaviour explicitly.
     let s = store_with(&[("Step", "behaviour", "fail")]);
-    let make = |name: &str, needs: &str, behaviour: &str| {
-        let mut p = s.ctx.registry().get("Step").unwrap().defaults();
-        p.set("name", name).unwrap();
-        p.set_text("needs", needs).unwrap();
-        p.set("behaviour", behaviour).unwrap();
-        s.ctx.create(p).unwrap()
-    };
     let roots = [
-        make("a", "", "fail"),
-        make("b", "", "panic"),
-        make("c", "", "forget"),
-        make("d", "", "ok"),
-        make("e", "d", "ok"),
+        root(&s, "a", "", "fail"),
+        root(&s, "b", "", "panic"),
+        root(&s, "c", "", "forget"),
+        root(&s, "d", "", "ok"),
+        root(&s, "e", "d", "ok"),
     ];
     let summary = scheduler::run(&roots, &RunOptions::new(&s.path).with_workers(2)).unwrap();
     let failed: BTreeMap<&str, &str> = summary
@@ -368,7 +365,7 @@ fn failures_panics_and_forgotten_outputs_stop_only_their_dependents() {
     assert_eq!(read(&s, "e.txt").unwrap(), "e [d: d]");
 
     // A dependent of a failed task is not run and names the failed requirement.
-    let top = make("top", "a", "ok");
+    let top = root(&s, "top", "a", "ok");
     let summary = scheduler::run(&[top], &RunOptions::new(&s.path)).unwrap();
     assert_eq!(summary.not_run.len(), 1, "{summary}");
     assert_eq!(summary.not_run[0].1, "Step(name=a, needs=)");
@@ -441,19 +438,12 @@ fn workflow_requirements_tolerance_and_pilot() {
 #[test]
 fn each_file_is_released_once_after_its_last_writer_or_reader_ended() {
     let s = store_with(&[]);
-    let make = |name: &str, needs: &str, behaviour: &str| {
-        let mut params = s.ctx.registry().get("Step").unwrap().defaults();
-        params.set("name", name).unwrap();
-        params.set_text("needs", needs).unwrap();
-        params.set("behaviour", behaviour).unwrap();
-        s.ctx.create(params).unwrap()
-    };
     // left.txt is read by side and top (skim requires left but does not read it), right.txt
     // by top, the external input by all; nothing reads side.txt, top.txt or skim.txt.
     let roots = [
-        make("top", "left,right", "ok"),
-        make("side", "left", "ok"),
-        make("skim", "left", "ok"),
+        root(&s, "top", "left,right", "ok"),
+        root(&s, "side", "left", "ok"),
+        root(&s, "skim", "left", "ok"),
     ];
     scheduler::run(&roots, &RunOptions::new(&s.path).with_workers(2))
         .unwrap()
@@ -497,14 +487,8 @@ fn each_file_is_released_once_after_its_last_writer_or_reader_ended() {
     // A reader that never runs (its requirements, made through `req`, fail) still counts as
     // ended.
     let s = store_with(&[("Step", "behaviour", "fail")]);
-    let make = |name: &str, needs: &str, behaviour: &str| {
-        let mut params = s.ctx.registry().get("Step").unwrap().defaults();
-        params.set("name", name).unwrap();
-        params.set_text("needs", needs).unwrap();
-        params.set("behaviour", behaviour).unwrap();
-        s.ctx.create(params).unwrap()
-    };
-    let summary = scheduler::run(&[make("top", "left", "ok")], &RunOptions::new(&s.path)).unwrap();
+    let summary =
+        scheduler::run(&[root(&s, "top", "left", "ok")], &RunOptions::new(&s.path)).unwrap();
     assert!(summary.result().is_err());
     let events = read(&s, "events.log").unwrap();
     assert!(!events.contains("ran top"), "{events}");
