@@ -230,7 +230,7 @@ fn selector_produces(task: &PipelineTask) -> Result<bool, BoxError> {
 }
 
 /// The input file of branch `b`.
-fn input_file(task: &PipelineTask, b: usize) -> Result<PathBuf, BoxError> {
+pub(crate) fn input_file(task: &PipelineTask, b: usize) -> Result<PathBuf, BoxError> {
     let files = task.input_files()?;
     Ok(files
         .get(b)

@@ -380,12 +380,9 @@ impl Task for PipelineTask {
 
     fn external_inputs(&self) -> Vec<PathBuf> {
         match (self.step, self.branch()) {
-            (Step::Calibrate | Step::Select | Step::Reduce, Some(b)) => self
-                .input_files()
-                .ok()
-                .and_then(|files| files.get(b).map(|file| file.path.clone()))
-                .into_iter()
-                .collect(),
+            (Step::Calibrate | Step::Select | Step::Reduce, Some(b)) => {
+                crate::run::input_file(self, b).ok().into_iter().collect()
+            }
             _ => Vec::new(),
         }
     }
