@@ -85,8 +85,18 @@ const WORTH_COMPRESSING: f64 = 0.9;
 const SAMPLE_BYTES: usize = 64 << 10;
 
 impl Chunk {
+    /// How the chunk's values are encoded, as its pages and its metadata say.
+    fn values_encoding(&self) -> Encoding {
+        if self.delta {
+            Encoding::DELTA_BINARY_PACKED
+        } else {
+            Encoding::PLAIN
+        }
+    }
+
     /// The chunk's codec and its pages as written to the file (headers and stored bytes).
     fn encode(self) -> Result<(Compression, Bytes, i64, i64)> {
+        let values_encoding = self.values_encoding();
         let mut trial = Vec::new();
         let (mut raw, mut packed) = (0usize, 0usize);
         for (page, _) in &self.pages {
@@ -98,7 +108,7 @@ impl Chunk {
             packed += compressed.len();
             trial.push(compressed);
         }
-        let codec = if raw > 0 && (packed as f64) < WORTH_COMPRESSING * raw as f64 {
+        let codec = if (packed as f64) < WORTH_COMPRESSING * raw as f64 {
             Compression::LZ4_RAW
         } else {
             Compression::UNCOMPRESSED
@@ -117,11 +127,7 @@ impl Chunk {
                 Page::DataPage {
                     buf: Bytes::from(stored),
                     num_values: entries,
-                    encoding: if self.delta {
-                        Encoding::DELTA_BINARY_PACKED
-                    } else {
-                        Encoding::PLAIN
-                    },
+                    encoding: values_encoding,
                     def_level_encoding: Encoding::RLE,
                     rep_level_encoding: Encoding::RLE,
                     statistics: None,
@@ -215,11 +221,7 @@ impl PlainWriter {
         let rows = std::mem::take(&mut self.rows_in_group);
         let mut group = self.file.next_row_group()?;
         for (i, chunk) in self.chunks.iter_mut().enumerate() {
-            let values_encoding = if chunk.delta {
-                Encoding::DELTA_BINARY_PACKED
-            } else {
-                Encoding::PLAIN
-            };
+            let values_encoding = chunk.values_encoding();
             let (codec, bytes, values, uncompressed) = std::mem::take(chunk).encode()?;
             let metadata = ColumnChunkMetaData::builder(self.descriptor.column(i))
                 .set_compression(codec)
@@ -486,9 +488,8 @@ fn encode_values(array: &dyn Array, validity: Option<&NullBuffer>, page: &mut Ve
     true
 }
 
-/// Appends the values of `array` (only the valid ones when `validity` is given) in PLAIN
-/// encoding: bits for booleans, little-endian 32-bit integers for integers of 32 bits or
-/// fewer (Parquet's INT32), 64-bit integers and floats as they are.
+/// Appends the floats or booleans of `array` (only the valid ones when `validity` is given) in
+/// PLAIN encoding: bits for booleans, floats as they are.
 fn plain(array: &dyn Array, validity: Option<&NullBuffer>, page: &mut Vec<u8>) {
     fn extend<T: ArrowPrimitiveType, const N: usize>(
         array: &dyn Array,
@@ -535,25 +536,11 @@ fn plain(array: &dyn Array, validity: Option<&NullBuffer>, page: &mut Vec<u8>) {
                 }
             }
         }
-        DataType::Int8 => {
-            extend::<Int8Type, 4>(array, validity, page, |v| i32::from(v).to_le_bytes())
-        }
-        DataType::Int16 => {
-            extend::<Int16Type, 4>(array, validity, page, |v| i32::from(v).to_le_bytes())
-        }
-        DataType::Int32 => extend::<Int32Type, 4>(array, validity, page, i32::to_le_bytes),
-        DataType::UInt8 => {
-            extend::<UInt8Type, 4>(array, validity, page, |v| u32::from(v).to_le_bytes())
-        }
-        DataType::UInt16 => {
-            extend::<UInt16Type, 4>(array, validity, page, |v| u32::from(v).to_le_bytes())
-        }
-        DataType::UInt32 => extend::<UInt32Type, 4>(array, validity, page, u32::to_le_bytes),
-        DataType::Int64 => extend::<Int64Type, 8>(array, validity, page, i64::to_le_bytes),
-        DataType::UInt64 => extend::<UInt64Type, 8>(array, validity, page, u64::to_le_bytes),
         DataType::Float32 => extend::<Float32Type, 4>(array, validity, page, f32::to_le_bytes),
         DataType::Float64 => extend::<Float64Type, 8>(array, validity, page, f64::to_le_bytes),
-        other => unreachable!("leaves() admits only numbers, not {other}"),
+        other => {
+            unreachable!("integers are delta-packed and leaves() admits only numbers, not {other}")
+        }
     }
 }
 
