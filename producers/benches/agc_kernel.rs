@@ -374,15 +374,15 @@ fn run(args: &Args) -> Result<(), BoxError> {
     cf_root::set_decoded_cache_capacity(0);
     let functions = Functions::build()?;
     let start = Instant::now();
-    // One worker thread per rayon thread takes the next file; rayon's pool itself decodes
-    // baskets for the readers. (Files as rayon tasks would let a reader waiting for its baskets
-    // run another file's work on its thread, which muddles the per-phase times.)
+    // Each rayon worker takes the next file and decodes its batches itself (cf-root reads
+    // inline on rayon workers), so every core runs one file's whole chain with no hand-over
+    // between threads; a worker left without a file helps the others decompress.
     let next = AtomicUsize::new(0);
     let parts: Vec<Mutex<Option<Result<Filled, String>>>> =
         args.files.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
+    rayon::scope(|scope| {
         for _ in 0..rayon::current_num_threads() {
-            scope.spawn(|| loop {
+            scope.spawn(|_| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(path) = args.files.get(i) else {
                     break;

@@ -23,9 +23,11 @@
 //! ## Reading many entries
 //!
 //! [`Tree::read`] decodes one entry range; [`Tree::chunks`] walks the whole tree in chunks,
-//! decoding up to two chunks ahead on a background thread and decompressing a basket that
-//! spans two chunks once. Both decompress the baskets of all requested branches in parallel on
-//! the rayon pool (`RAYON_NUM_THREADS` bounds it). A [`Tree`] is cheap to clone and
+//! decompressing a basket that spans two chunks once. Both decompress the baskets of all
+//! requested branches in parallel on the rayon pool (`RAYON_NUM_THREADS` bounds it). Chunks
+//! asked for on a rayon worker are decoded there, when asked for, so that a pool whose
+//! workers each read their own file keeps each file's data on one core; elsewhere a
+//! background thread decodes up to two chunks ahead. A [`Tree`] is cheap to clone and
 //! `Send + Sync`: several threads may read from it at once.
 //!
 //! Decoded branches stay in a process-wide cache, per file and entry range (least recently

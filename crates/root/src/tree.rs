@@ -341,43 +341,49 @@ impl Tree {
     }
 
     /// Iterates over chunks of `chunk_entries` entries (the last may be shorter; 0 is taken
-    /// as 1) of the named branches.
+    /// as 1) of the named branches; a basket spanning two chunks is decompressed once. A tree
+    /// without entries yields no chunk.
     ///
-    /// A background thread decodes at most two chunks ahead of the consumer, so memory stays
-    /// bounded; a basket spanning two chunks is decompressed once. A tree without entries
-    /// yields no chunk.
+    /// Called from outside the rayon pool, a background thread decodes at most two chunks
+    /// ahead of the consumer, so decoding overlaps the consumer's work and memory stays
+    /// bounded. Called on a rayon worker (a pool whose workers each take a file), each chunk
+    /// is decoded on that worker when asked for, so the file's data stays in that core's
+    /// cache, and other workers help decompress only when they have nothing else to do.
     pub fn chunks(&self, names: &[&str], chunk_entries: u64) -> Result<Chunks> {
         let ids = self.resolve(names)?;
         let step = chunk_entries.max(1);
         let inner = self.inner.clone();
+        if rayon::current_thread_index().is_some() {
+            return Ok(Chunks(ChunkSource::Inline {
+                inner,
+                ids,
+                step,
+                start: 0,
+                cache: BasketCache::new(),
+                failed: false,
+            }));
+        }
         let (tx, rx) = sync_channel(AHEAD);
         let worker = std::thread::Builder::new()
             .name(format!("cf-root chunks {}", inner.name))
             .spawn(move || {
                 let mut cache = BasketCache::new();
                 let mut start = 0;
-                while start < inner.entries {
-                    let end = start.saturating_add(step).min(inner.entries);
-                    let arrays = inner.read(&ids, start..end, &mut cache);
-                    let failed = arrays.is_err();
-                    let chunk = arrays.map(|arrays| Chunk {
-                        range: start..end,
-                        arrays,
-                    });
+                while let Some(chunk) = inner.next_chunk(&ids, &mut start, step, &mut cache) {
+                    let failed = chunk.is_err();
                     if tx.send(chunk).is_err() || failed {
                         return;
                     }
-                    start = end;
                 }
             })
             .map_err(|source| Error::Io {
                 file: self.inner.src.path.clone(),
                 source,
             })?;
-        Ok(Chunks {
+        Ok(Chunks(ChunkSource::Ahead {
             rx: Some(rx),
             worker: Some(worker),
-        })
+        }))
     }
 
     fn resolve(&self, names: &[&str]) -> Result<Vec<usize>> {
@@ -430,6 +436,25 @@ impl Tree {
 const AHEAD: usize = 2;
 
 impl TreeInner {
+    /// The chunk of up to `step` entries from `*start`, advancing `*start`; `None` at the end.
+    fn next_chunk(
+        &self,
+        ids: &[usize],
+        start: &mut u64,
+        step: u64,
+        cache: &mut BasketCache,
+    ) -> Option<Result<Chunk>> {
+        if *start >= self.entries {
+            return None;
+        }
+        let range = *start..start.saturating_add(step).min(self.entries);
+        *start = range.end;
+        Some(
+            self.read(ids, range.clone(), cache)
+                .map(|arrays| Chunk { range, arrays }),
+        )
+    }
+
     fn read(
         &self,
         ids: &[usize],
@@ -598,27 +623,61 @@ pub struct Chunk {
 
 /// Iterator over [`Chunk`]s, from [`Tree::chunks`]; stops after the first error.
 #[derive(Debug)]
-pub struct Chunks {
-    rx: Option<Receiver<Result<Chunk>>>,
-    worker: Option<JoinHandle<()>>,
+pub struct Chunks(ChunkSource);
+
+#[derive(Debug)]
+enum ChunkSource {
+    /// Decoded by a background thread, ahead of the consumer.
+    Ahead {
+        rx: Option<Receiver<Result<Chunk>>>,
+        worker: Option<JoinHandle<()>>,
+    },
+    /// Decoded on the consumer's rayon worker when asked for.
+    Inline {
+        inner: Arc<TreeInner>,
+        ids: Vec<usize>,
+        step: u64,
+        start: u64,
+        cache: BasketCache,
+        failed: bool,
+    },
 }
 
 impl Iterator for Chunks {
     type Item = Result<Chunk>;
 
     fn next(&mut self) -> Option<Result<Chunk>> {
-        let rx = self.rx.as_ref()?;
-        if rayon::current_thread_index().is_none() {
-            return rx.recv().ok();
-        }
-        // On a rayon worker (e.g. files processed with `par_iter`), blocking would starve the
-        // pool the decoding thread needs, and with every worker waiting nothing would progress:
-        // run pending rayon jobs while the chunk is not ready.
-        loop {
-            match rx.try_recv() {
-                Ok(chunk) => return Some(chunk),
-                Err(TryRecvError::Disconnected) => return None,
-                Err(TryRecvError::Empty) => wait_on_rayon(),
+        match &mut self.0 {
+            ChunkSource::Inline {
+                inner,
+                ids,
+                step,
+                start,
+                cache,
+                failed,
+            } => {
+                if *failed {
+                    return None;
+                }
+                let chunk = inner.next_chunk(ids, start, *step, cache)?;
+                *failed = chunk.is_err();
+                Some(chunk)
+            }
+            ChunkSource::Ahead { rx, .. } => {
+                let rx = rx.as_ref()?;
+                if rayon::current_thread_index().is_none() {
+                    return rx.recv().ok();
+                }
+                // Handed to a rayon worker after all: blocking would starve the pool the
+                // decoding thread needs, and with every worker waiting nothing would progress,
+                // so run pending rayon jobs while the chunk is not ready.
+                loop {
+                    match rx.try_recv() {
+                        Ok(chunk) => return Some(chunk),
+                        Err(TryRecvError::Disconnected) => return None,
+                        Err(TryRecvError::Empty) => wait_on_rayon(),
+                    }
+                }
             }
         }
     }
@@ -633,9 +692,12 @@ fn wait_on_rayon() {
 
 impl Drop for Chunks {
     fn drop(&mut self) {
+        let ChunkSource::Ahead { rx, worker } = &mut self.0 else {
+            return;
+        };
         // Closing the channel first makes the worker's next send fail, so it stops.
-        self.rx.take();
-        if let Some(w) = self.worker.take() {
+        rx.take();
+        if let Some(w) = worker.take() {
             if rayon::current_thread_index().is_some() {
                 // The worker may still need the pool to finish its chunk; see `next`.
                 while !w.is_finished() {

@@ -1,7 +1,7 @@
 //! Every branch of every reference file must match uproot's statistics, and reading in chunks
 //! must give the same arrays as one whole read.
 
-use arrow_array::Array;
+use arrow_array::{Array, ArrayRef};
 use serde_json::Value;
 
 use crate::common::{concat, data, flat_f64};
@@ -285,4 +285,69 @@ fn trees_in_subdirectories() {
         .keys()
         .iter()
         .any(|k| k.name == "dir" && k.class_name == "TDirectory"));
+}
+
+/// A chunk's first and end entry and its arrays, or the error's text.
+type Outcome = Result<(u64, u64, Vec<ArrayRef>), String>;
+
+/// What `chunks` of every supported branch yields.
+fn chunk_outcomes(tree: &cf_root::Tree, size: u64) -> Vec<Outcome> {
+    let names: Vec<&str> = tree
+        .branches()
+        .iter()
+        .filter(|b| b.arrow_type().is_some())
+        .map(|b| b.name())
+        .collect();
+    tree.chunks(&names, size)
+        .unwrap()
+        .map(|c| {
+            c.map(|c| (c.range.start, c.range.end, c.arrays))
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn chunks_decoded_on_a_rayon_worker_equal_chunks_decoded_ahead() {
+    let file = RootFile::open(data("nanoaod/nano_dy.root")).unwrap();
+    let tree = file.tree("Events").unwrap();
+    let ahead = chunk_outcomes(&tree, 37);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let inline = pool.install(|| chunk_outcomes(&tree, 37));
+    assert!(ahead.len() > 1 && ahead.iter().all(|c| c.is_ok()));
+    assert_eq!(inline, ahead);
+    // Made outside the pool, consumed on a worker: still every chunk, in order.
+    let made_outside = tree.chunks(&["Jet_pt"], 37).unwrap();
+    let consumed: Vec<u64> = pool.install(|| made_outside.map(|c| c.unwrap().range.end).collect());
+    let expected: Vec<u64> = ahead.iter().map(|c| c.as_ref().unwrap().1).collect();
+    assert_eq!(consumed, expected);
+}
+
+#[test]
+fn chunks_stop_after_a_corrupt_basket_on_a_rayon_worker_as_ahead() {
+    let bytes = std::fs::read(data("nanoaod/nano_dy.root")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("corrupt.root");
+    let mut corrupt = bytes.clone();
+    let at = bytes.len() / 3;
+    corrupt[at..at + 256].fill(0xA5);
+    std::fs::write(&path, &corrupt).unwrap();
+    let file = RootFile::open(&path).unwrap();
+    let tree = file.tree("Events").unwrap();
+    let ahead = chunk_outcomes(&tree, 50);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let inline = pool.install(|| chunk_outcomes(&tree, 50));
+    let last = ahead.last().expect("a chunk or an error");
+    let message = last
+        .as_ref()
+        .expect_err("the corrupt basket gives an error");
+    assert!(message.contains("corrupt.root"), "{message}");
+    assert!(ahead[..ahead.len() - 1].iter().all(|c| c.is_ok()));
+    assert_eq!(inline, ahead);
 }
