@@ -3,7 +3,7 @@
 //! [`plan`] walks the requirements of the requested tasks, merges tasks with the same id,
 //! and stops at complete tasks: their requirements are never looked at. A workflow's branches
 //! are checked with one directory listing per output directory. [`Plan::execute`] then runs
-//! the incomplete tasks in dependency order on `workers` threads, depth first (a task that
+//! the incomplete tasks in dependency order on `workers` threads of a rayon pool, depth first (a task that
 //! became ready is run before older ready ones, so data stays warm). A failed task stops its
 //! dependents; everything independent of it still runs. The plan counts, per file, the tasks
 //! that write or read it and tells the last one to end ([`Task::done_with`]), so that what the
@@ -13,7 +13,7 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Barrier, Condvar, Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
 use crate::lock::{TaskLock, LOCK_DIR};
@@ -482,9 +482,16 @@ impl Plan {
         }
         let workers = options.workers.min(to_run.max(1));
         let shared = (Mutex::new(exec), Condvar::new());
-        std::thread::scope(|scope| {
+        // Every worker loop must hold its own thread before any task runs: a thread waiting
+        // inside a task's parallel loop steals queued jobs, and a worker loop stolen that way
+        // would run nested under a task it may have to wait for.
+        let started = Barrier::new(workers);
+        worker_pool(workers).scope(|scope| {
             for _ in 0..workers {
-                scope.spawn(|| self.worker(&shared, options));
+                scope.spawn(|_| {
+                    started.wait();
+                    self.worker(&shared, options)
+                });
             }
         });
         let exec = shared.0.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -757,6 +764,26 @@ impl Plan {
         }
         s
     }
+}
+
+/// The threads the worker loops run on: a rayon pool, so that the parallel loops inside a task
+/// (decompressing baskets, decoding columns) run on its worker's own thread first, where the
+/// data it produces stays in that core's cache, and spill over to threads with nothing to do.
+/// The pool has rayon's usual size (`RAYON_NUM_THREADS` or one thread per core), and at least
+/// one thread per worker.
+fn worker_pool(workers: usize) -> rayon::ThreadPool {
+    let build = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("cf-worker-{i}"))
+            .build()
+            .expect("the operating system refused to start the worker threads")
+    };
+    let pool = build(0);
+    if pool.current_num_threads() >= workers {
+        return pool;
+    }
+    build(workers)
 }
 
 fn lock_exec(lock: &Mutex<Exec>) -> MutexGuard<'_, Exec> {

@@ -1,7 +1,7 @@
 //! Scheduler behaviour on small task graphs that write real files: deduplication, cycles,
 //! failure propagation, panics, tasks that forget an output, workflow-level requirements and
-//! `--pilot`, map-shaped inputs, the `req` precedence of command-line overrides, and when the
-//! last reader of a file is done with it.
+//! `--pilot`, map-shaped inputs, the `req` precedence of command-line overrides, when the
+//! last reader of a file is done with it, and workers on the threads of a rayon pool.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,8 +15,8 @@ use cf_engine::{
 };
 
 /// `Step(name)` writes `<store>/<name>.txt` holding its name and its inputs' contents.
-/// Its requirements come from the `needs` parameter; `behaviour` makes it fail, panic or
-/// forget to write.
+/// Its requirements come from the `needs` parameter; `behaviour` makes it fail, panic,
+/// forget to write, or [`meet`] other steps.
 #[derive(Debug)]
 struct Step {
     params: Params,
@@ -54,6 +54,10 @@ impl Task for Step {
         log(&self.ctx, &format!("ran {}", self.params.str("name")?));
         match self.params.str("behaviour")? {
             "fail" => Err("told to fail".into()),
+            "meet" => {
+                text.push_str(&meet());
+                Ok(self.output()?.file().ok_or("one file")?.dump_text(&text)?)
+            }
             "panic" => panic!("told to panic"),
             "forget" => Ok(()),
             _ => Ok(self.output()?.file().ok_or("one file")?.dump_text(&text)?),
@@ -72,6 +76,31 @@ impl Task for Step {
         let file = path.file_name().unwrap_or_default().to_string_lossy();
         log(&self.ctx, &format!("{name} done with {file}"));
     }
+}
+
+/// Steps told to `meet` wait (up to 10 s) until this many of them run at once.
+const MEETING: usize = 6;
+
+/// What a `meet` step saw: how many steps ran at once, whether it ran on a pool thread, and
+/// the sum of a parallel loop inside it.
+fn meet() -> String {
+    use rayon::prelude::*;
+    use std::sync::{Condvar, Mutex};
+    use std::time::{Duration, Instant};
+    static MET: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
+    let (count, cvar) = &MET;
+    let mut met = count.lock().unwrap();
+    *met += 1;
+    cvar.notify_all();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while *met < MEETING && Instant::now() < deadline {
+        met = cvar.wait_timeout(met, Duration::from_millis(50)).unwrap().0;
+    }
+    let together = (*met).min(MEETING);
+    drop(met);
+    let on_pool = rayon::current_thread_index().is_some();
+    let sum: u64 = (0..10_000u64).into_par_iter().sum();
+    format!(" met={together} pool={on_pool} sum={sum}")
 }
 
 /// Appends a line to `<store>/events.log`: what ran and what was released, in order.
@@ -164,6 +193,7 @@ fn registry() -> Registry {
                     "fail".into(),
                     "panic".into(),
                     "forget".into(),
+                    "meet".into(),
                 ]),
                 "what run() does",
             )
@@ -493,4 +523,21 @@ fn each_file_is_released_once_after_its_last_writer_or_reader_ended() {
     let events = read(&s, "events.log").unwrap();
     assert!(!events.contains("ran top"), "{events}");
     assert!(events.contains("top done with left.txt"), "{events}");
+}
+
+#[test]
+fn workers_run_tasks_at_once_on_pool_threads_with_their_parallel_loops() {
+    let s = store_with(&[]);
+    // More workers than most machines have cores: the pool grows to one thread per worker.
+    let roots: Vec<TaskRef> = (0..MEETING)
+        .map(|i| root(&s, &format!("m{i}"), "", "meet"))
+        .collect();
+    let summary = scheduler::run(&roots, &RunOptions::new(&s.path).with_workers(MEETING)).unwrap();
+    assert_eq!(summary.ran.len(), MEETING);
+    for i in 0..MEETING {
+        assert_eq!(
+            read(&s, &format!("m{i}.txt")).unwrap(),
+            format!("m{i} met={MEETING} pool=true sum=49995000")
+        );
+    }
 }
