@@ -3,11 +3,12 @@
 //! [`plan`] walks the requirements of the requested tasks, merges tasks with the same id,
 //! and stops at complete tasks: their requirements are never looked at. A workflow's branches
 //! are checked with one directory listing per output directory. [`Plan::execute`] then runs
-//! the incomplete tasks in dependency order on `workers` threads of a rayon pool, depth first (a task that
-//! became ready is run before older ready ones, so data stays warm). A failed task stops its
-//! dependents; everything independent of it still runs. The plan counts, per file, the tasks
-//! that write or read it and tells the last one to end ([`Task::done_with`]), so that what the
-//! process keeps of a file in memory goes as soon as nothing in the run needs it.
+//! the incomplete tasks in dependency order on `workers` threads of a rayon pool, depth first
+//! (a task that became ready is run before older ready ones, so data stays warm). A failed
+//! task stops its dependents; everything independent of it still runs. The plan counts, per
+//! file, the tasks that write or read it and tells the last one to end ([`Task::done_with`]),
+//! so that what the process keeps of a file in memory goes as soon as nothing in the run
+//! needs it.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
