@@ -30,7 +30,6 @@ import os
 import pathlib
 import platform
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -104,7 +103,6 @@ def run_pipeline(cf, analysis, store, cores):
     """`cf run MergeShiftedHistograms` from an empty store: wall, CPU, step timings, UHI JSON."""
     from pipeline import ANSI, TIMING, children_cpu
 
-    shutil.rmtree(store, ignore_errors=True)
     cmd, env = pinned(cores, [cf, "run", "MergeShiftedHistograms", "--analysis", analysis, "--dataset", "tt",
                               "--version", "bench", "--store", store, "--workers", len(cores),
                               "--log-level", "cf_tasks::timing=info"])
@@ -194,7 +192,7 @@ def main():
         sys.exit("the two-core runs need two cores")
     if not args.no_install:
         install_peers()
-    from pipeline import STEPS, make_files, summarize
+    from pipeline import STEPS, Stores, make_files, summarize
 
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -210,11 +208,12 @@ def main():
     load_before = os.getloadavg()[0]
     results = {label: {"kernel": [], "pipeline": [], "python": []} for label, _ in CORES}
     outputs = {}
+    stores = Stores(workdir, "agc-stores")
     for round_ in range(args.rounds):
         for label, cores in CORES:
             tag = f"{len(cores)}c"
             k = run_json(cores, [kernel, "--out", workdir / f"agc-kernel-{tag}.json", *files])
-            p = run_pipeline(cf, analysis, workdir / f"agc-store-{tag}", cores)
+            p = run_pipeline(cf, analysis, stores.new(tag), cores)
             y = run_json(cores, python_peer + ["--workers", len(cores), "--out", workdir / f"agc-python-{tag}.json", *files])
             for kind, r in (("kernel", k), ("pipeline", p), ("python", y)):
                 results[label][kind].append(r)
@@ -222,6 +221,7 @@ def main():
                                   python=workdir / f"agc-python-{tag}.json")
             print(f"# round {round_ + 1} {label}: kernel {k['seconds']:.2f} s, pipeline {p['wall']:.2f} s, "
                   f"python {y['seconds']:.2f} s; load {os.getloadavg()[0]:.1f}", file=sys.stderr)
+    stores.close()
 
     events = args.events
     load_after = os.getloadavg()[0]
