@@ -266,6 +266,9 @@ def main():
                   for name in results[label]["kernel"][0]["phases"]}
         print(f"kernel, {label}: seconds per phase (median, summed over threads): "
               + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
+        read = statistics.median(x["read_seconds"] for x in results[label]["python"])
+        print(f"python, {label}: {read:.2f} s reading the branches with uproot (median, summed over processes), "
+              f"{read / phases['read']:.1f}x the kernel's read")
 
     for label, _ in CORES:
         runs = results[label]["pipeline"]

@@ -155,8 +155,11 @@ def fill(hists, shift, ht, m_bjj, n_btag, weight):
 
 
 def process_file(path):
-    """(histograms filled with genWeight x btag weight, sum of genWeight, events) for one file."""
+    """(histograms filled with genWeight x btag weight, sum of genWeight, events, seconds spent
+    reading the branches) for one file."""
+    start = time.perf_counter()
     ev = uproot.open(path)["Events"].arrays(BRANCHES)
+    read = time.perf_counter() - start
     gen = ak.to_numpy(ev.genWeight).astype(np.float64)
     electrons = (
         (ev.Electron_pt > 30) & (abs(ev.Electron_eta) < 2.1) & (ev.Electron_cutBased == 4) & (ev.Electron_sip3d < 4)
@@ -196,7 +199,7 @@ def process_file(path):
             up, down = btag_weights(sel_pt)
             fill(hists, SHIFTS["btag_up"], ht, m_bjj, n_btag, weight * up)
             fill(hists, SHIFTS["btag_down"], ht, m_bjj, n_btag, weight * down)
-    return hists, float(gen.sum()), len(gen)
+    return hists, float(gen.sum()), len(gen), read
 
 
 def with_nominal_copies(h):
@@ -227,7 +230,7 @@ def main():
     else:
         parts = [process_file(f) for f in args.files]
     hists = new_hists()
-    for part, _, _ in parts:
+    for part, *_ in parts:
         for name in VARIABLES:
             hists[name] += part[name]
     sum_gen = sum(p[1] for p in parts)
@@ -241,7 +244,7 @@ def main():
     # CPU seconds of this process: the whole work with one worker, not the pool's with more.
     cpu = time.process_time() - cpu if args.workers == 1 else None
     print(json.dumps({"events": events, "seconds": seconds, "events_per_s": events / seconds, "workers": args.workers,
-                      "cpu_seconds": cpu}))
+                      "cpu_seconds": cpu, "read_seconds": sum(p[3] for p in parts)}))
 
 
 if __name__ == "__main__":
