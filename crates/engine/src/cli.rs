@@ -67,7 +67,11 @@ fn task_command_with(registry: &Registry, family: &Family, runners: &[String]) -
                 .value_name("N")
                 .value_parser(clap::value_parser!(usize))
                 .default_value("1")
-                .help("number of tasks run at the same time"),
+                .help(
+                    "number of tasks run at the same time; they run on a pool of one thread \
+                     per core (RAYON_NUM_THREADS sets another count, never below N) whose idle \
+                     threads help with the parallel work inside running tasks",
+                ),
         )
         .arg(
             Arg::new("store")
