@@ -4,18 +4,13 @@ use std::path::Path;
 
 use cf_root::{Error, RootFile};
 
-use crate::common::data;
+use crate::common::{data, supported_branches};
 
 /// Opens `path` and reads every supported branch of its `Events` tree.
 fn read_everything(path: &Path) -> Result<usize, Error> {
     let file = RootFile::open(path)?;
     let tree = file.tree("Events")?;
-    let names: Vec<&str> = tree
-        .branches()
-        .iter()
-        .filter(|b| b.arrow_type().is_some())
-        .map(|b| b.name())
-        .collect();
+    let names = supported_branches(&tree);
     Ok(tree.read(&names, 0..tree.num_entries())?.len())
 }
 

@@ -10,6 +10,15 @@ pub fn data(rel: &str) -> std::path::PathBuf {
     std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data")).join(rel)
 }
 
+/// The names of the branches of `tree` that cf-root reads (those with an Arrow type).
+pub fn supported_branches(tree: &cf_root::Tree) -> Vec<&str> {
+    tree.branches()
+        .iter()
+        .filter(|b| b.arrow_type().is_some())
+        .map(|b| b.name())
+        .collect()
+}
+
 /// The values of an array (the flattened values of a list array) as f64.
 pub fn flat_f64(a: &dyn Array) -> Vec<f64> {
     macro_rules! prim {

@@ -4,7 +4,7 @@
 use arrow_array::{Array, ArrayRef};
 use serde_json::Value;
 
-use crate::common::{concat, data, flat_f64};
+use crate::common::{concat, data, flat_f64, supported_branches};
 use cf_root::RootFile;
 
 /// Rewrites the bare `NaN` tokens of the reference files (outside strings) as the string
@@ -292,12 +292,7 @@ type Outcome = Result<(u64, u64, Vec<ArrayRef>), String>;
 
 /// What `chunks` of every supported branch yields.
 fn chunk_outcomes(tree: &cf_root::Tree, size: u64) -> Vec<Outcome> {
-    let names: Vec<&str> = tree
-        .branches()
-        .iter()
-        .filter(|b| b.arrow_type().is_some())
-        .map(|b| b.name())
-        .collect();
+    let names = supported_branches(tree);
     tree.chunks(&names, size)
         .unwrap()
         .map(|c| {
@@ -307,15 +302,20 @@ fn chunk_outcomes(tree: &cf_root::Tree, size: u64) -> Vec<Outcome> {
         .collect()
 }
 
+/// A rayon pool of its own, so that work installed in it runs on a rayon worker.
+fn two_workers() -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn chunks_decoded_on_a_rayon_worker_equal_chunks_decoded_ahead() {
     let file = RootFile::open(data("nanoaod/nano_dy.root")).unwrap();
     let tree = file.tree("Events").unwrap();
     let ahead = chunk_outcomes(&tree, 37);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .unwrap();
+    let pool = two_workers();
     let inline = pool.install(|| chunk_outcomes(&tree, 37));
     assert!(ahead.len() > 1 && ahead.iter().all(|c| c.is_ok()));
     assert_eq!(inline, ahead);
@@ -328,20 +328,16 @@ fn chunks_decoded_on_a_rayon_worker_equal_chunks_decoded_ahead() {
 
 #[test]
 fn chunks_stop_after_a_corrupt_basket_on_a_rayon_worker_as_ahead() {
-    let bytes = std::fs::read(data("nanoaod/nano_dy.root")).unwrap();
+    let mut bytes = std::fs::read(data("nanoaod/nano_dy.root")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("corrupt.root");
-    let mut corrupt = bytes.clone();
     let at = bytes.len() / 3;
-    corrupt[at..at + 256].fill(0xA5);
-    std::fs::write(&path, &corrupt).unwrap();
+    bytes[at..at + 256].fill(0xA5);
+    std::fs::write(&path, &bytes).unwrap();
     let file = RootFile::open(&path).unwrap();
     let tree = file.tree("Events").unwrap();
     let ahead = chunk_outcomes(&tree, 50);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .unwrap();
+    let pool = two_workers();
     let inline = pool.install(|| chunk_outcomes(&tree, 50));
     let last = ahead.last().expect("a chunk or an error");
     let message = last
