@@ -350,26 +350,24 @@ impl Tree {
     /// is decoded on that worker when asked for, so the file's data stays in that core's
     /// cache, and other workers help decompress only when they have nothing else to do.
     pub fn chunks(&self, names: &[&str], chunk_entries: u64) -> Result<Chunks> {
-        let ids = self.resolve(names)?;
-        let step = chunk_entries.max(1);
-        let inner = self.inner.clone();
+        let mut reader = ChunkReader {
+            inner: self.inner.clone(),
+            ids: self.resolve(names)?,
+            step: chunk_entries.max(1),
+            start: 0,
+            cache: BasketCache::new(),
+        };
         if rayon::current_thread_index().is_some() {
             return Ok(Chunks(ChunkSource::Inline {
-                inner,
-                ids,
-                step,
-                start: 0,
-                cache: BasketCache::new(),
+                reader,
                 failed: false,
             }));
         }
         let (tx, rx) = sync_channel(AHEAD);
         let worker = std::thread::Builder::new()
-            .name(format!("cf-root chunks {}", inner.name))
+            .name(format!("cf-root chunks {}", self.inner.name))
             .spawn(move || {
-                let mut cache = BasketCache::new();
-                let mut start = 0;
-                while let Some(chunk) = inner.next_chunk(&ids, &mut start, step, &mut cache) {
+                while let Some(chunk) = reader.next() {
                     let failed = chunk.is_err();
                     if tx.send(chunk).is_err() || failed {
                         return;
@@ -435,26 +433,32 @@ impl Tree {
 /// Chunks decoded ahead of the consumer.
 const AHEAD: usize = 2;
 
-impl TreeInner {
-    /// The chunk of up to `step` entries from `*start`, advancing `*start`; `None` at the end.
-    fn next_chunk(
-        &self,
-        ids: &[usize],
-        start: &mut u64,
-        step: u64,
-        cache: &mut BasketCache,
-    ) -> Option<Result<Chunk>> {
-        if *start >= self.entries {
+/// Walks a tree in chunks of `step` entries, keeping the baskets the next chunk shares.
+#[derive(Debug)]
+struct ChunkReader {
+    inner: Arc<TreeInner>,
+    ids: Vec<usize>,
+    step: u64,
+    start: u64,
+    cache: BasketCache,
+}
+
+impl ChunkReader {
+    fn next(&mut self) -> Option<Result<Chunk>> {
+        if self.start >= self.inner.entries {
             return None;
         }
-        let range = *start..start.saturating_add(step).min(self.entries);
-        *start = range.end;
+        let range = self.start..self.start.saturating_add(self.step).min(self.inner.entries);
+        self.start = range.end;
         Some(
-            self.read(ids, range.clone(), cache)
+            self.inner
+                .read(&self.ids, range.clone(), &mut self.cache)
                 .map(|arrays| Chunk { range, arrays }),
         )
     }
+}
 
+impl TreeInner {
     fn read(
         &self,
         ids: &[usize],
@@ -633,14 +637,7 @@ enum ChunkSource {
         worker: Option<JoinHandle<()>>,
     },
     /// Decoded on the consumer's rayon worker when asked for.
-    Inline {
-        inner: Arc<TreeInner>,
-        ids: Vec<usize>,
-        step: u64,
-        start: u64,
-        cache: BasketCache,
-        failed: bool,
-    },
+    Inline { reader: ChunkReader, failed: bool },
 }
 
 impl Iterator for Chunks {
@@ -648,18 +645,11 @@ impl Iterator for Chunks {
 
     fn next(&mut self) -> Option<Result<Chunk>> {
         match &mut self.0 {
-            ChunkSource::Inline {
-                inner,
-                ids,
-                step,
-                start,
-                cache,
-                failed,
-            } => {
+            ChunkSource::Inline { reader, failed } => {
                 if *failed {
                     return None;
                 }
-                let chunk = inner.next_chunk(ids, start, *step, cache)?;
+                let chunk = reader.next()?;
                 *failed = chunk.is_err();
                 Some(chunk)
             }
