@@ -15,8 +15,8 @@ use cf_engine::{
 };
 
 /// `Step(name)` writes `<store>/<name>.txt` holding its name and its inputs' contents.
-/// Its requirements come from the `needs` parameter; `behaviour` makes it fail, panic,
-/// forget to write, or [`meet`] other steps.
+/// Its requirements come from the `needs` parameter; `behaviour` makes it fail, panic (in
+/// `run` or in a parallel loop), forget to write, or [`meet`] other steps.
 #[derive(Debug)]
 struct Step {
     params: Params,
@@ -59,6 +59,15 @@ impl Task for Step {
                 Ok(self.output()?.file().ok_or("one file")?.dump_text(&text)?)
             }
             "panic" => panic!("told to panic"),
+            "panic_in_loop" => {
+                use rayon::prelude::*;
+                (0..1000u32).into_par_iter().for_each(|i| {
+                    if i == 777 {
+                        panic!("told to panic in a parallel loop")
+                    }
+                });
+                Ok(())
+            }
             "forget" => Ok(()),
             _ => Ok(self.output()?.file().ok_or("one file")?.dump_text(&text)?),
         }
@@ -192,6 +201,7 @@ fn registry() -> Registry {
                     "ok".into(),
                     "fail".into(),
                     "panic".into(),
+                    "panic_in_loop".into(),
                     "forget".into(),
                     "meet".into(),
                 ]),
@@ -370,6 +380,8 @@ fn failures_panics_and_forgotten_outputs_stop_only_their_dependents() {
         root(&s, "c", "", "forget"),
         root(&s, "d", "", "ok"),
         root(&s, "e", "d", "ok"),
+        // Inside a parallel loop, whichever pool thread runs the panicking part.
+        root(&s, "f", "", "panic_in_loop"),
     ];
     let summary = scheduler::run(&roots, &RunOptions::new(&s.path).with_workers(2)).unwrap();
     let failed: BTreeMap<&str, &str> = summary
@@ -377,9 +389,13 @@ fn failures_panics_and_forgotten_outputs_stop_only_their_dependents() {
         .iter()
         .map(|(t, w)| (t.as_str(), w.as_str()))
         .collect();
-    assert_eq!(failed.len(), 3, "{summary}");
+    assert_eq!(failed.len(), 4, "{summary}");
     assert_eq!(failed["Step(name=a, needs=)"], "told to fail");
     assert_eq!(failed["Step(name=b, needs=)"], "panicked: told to panic");
+    assert_eq!(
+        failed["Step(name=f, needs=)"],
+        "panicked: told to panic in a parallel loop"
+    );
     assert!(failed["Step(name=c, needs=)"].starts_with("run() returned but did not write"));
     assert_eq!(
         summary.ran,
@@ -388,7 +404,7 @@ fn failures_panics_and_forgotten_outputs_stop_only_their_dependents() {
     assert!(matches!(
         summary.result(),
         Err(Error::TasksFailed {
-            failed: 3,
+            failed: 4,
             not_run: 0
         })
     ));
