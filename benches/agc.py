@@ -9,12 +9,14 @@ and RAYON_NUM_THREADS; Python pinned the same way, with one process per core):
   (a) cf kernel: producers/benches/agc_kernel.rs, one pass of cf's functions over the events
       (read -> agc_jet_variations -> per jet shift: agc selection, selected jets,
       agc_observables, agc_btag_weights, categories -> fill), no task outputs;
-  (b) cf pipeline: `cf run MergeShiftedHistograms` from an empty store, every shift;
+  (b) cf pipeline: `cf run MergeShiftedHistograms` from an empty store, every shift (a new
+      store directory per run, below <workdir>/agc-stores; see pipeline.Stores);
   (c) Python: benches/agc_python.py (uproot + awkward + hist), the same cuts, shifts, random
       numbers (cf's gaussian ported to numpy) and binning.
 
 Prints events/s of each (median and range over --rounds), the ratios cf/Python, the 2-core
-over 1-core speed-ups, where the pipeline's time goes (its `step timing` log lines), and checks
+over 1-core speed-ups, the kernel's time per phase next to the Python peer's time reading with
+uproot, where the pipeline's time goes (its `step timing` log lines), and checks
 that the three sets of histograms agree bin by bin (values and variances, flow bins included,
 relative tolerance 1e-6: the sums run in different orders), listing any bin that differs.
 Exits non-zero when they do not agree. The goals of issue 10 are checked and printed: kernel
