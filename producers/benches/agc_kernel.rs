@@ -19,7 +19,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use arrow_array::cast::AsArray;
@@ -380,16 +380,24 @@ fn run(args: &Args) -> Result<(), BoxError> {
     let next = AtomicUsize::new(0);
     let parts: Vec<Mutex<Option<Result<Filled, String>>>> =
         args.files.iter().map(|_| Mutex::new(None)).collect();
+    // As in cf-engine's worker pool: every loop holds its own thread before any file is read,
+    // or a thread waiting inside a file's decompression could steal a loop not yet started
+    // and run it nested, leaving another thread without a file.
+    let threads = rayon::current_num_threads();
+    let started = Barrier::new(threads);
     rayon::scope(|scope| {
-        for _ in 0..rayon::current_num_threads() {
-            scope.spawn(|_| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(path) = args.files.get(i) else {
-                    break;
-                };
-                let result =
-                    process_file(&functions, path).map_err(|e| format!("{}: {e}", path.display()));
-                *parts[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+        for _ in 0..threads {
+            scope.spawn(|_| {
+                started.wait();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = args.files.get(i) else {
+                        break;
+                    };
+                    let result = process_file(&functions, path)
+                        .map_err(|e| format!("{}: {e}", path.display()));
+                    *parts[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                }
             });
         }
     });
