@@ -15,15 +15,15 @@ and RAYON_NUM_THREADS; Python pinned the same way, with one process per core):
   (c) Python: benches/agc_python.py (uproot + awkward + hist), the same cuts, shifts, random
       numbers (cf's gaussian ported to numpy) and binning.
 
-Prints events/s of each (median and range over --rounds), the ratios cf/Python, the 2-core
-over 1-core speed-ups, the kernel's time per phase next to the Python peer's time reading with
+Prints events/s of each (median and range over --rounds), the ratios cf/Python, the 2-core over
+1-core speed-ups, the kernel's time per phase next to the Python peer's time reading with
 uproot and the best ratio the kernel could reach if its analysis took no time at all (Python's
-time over the kernel's reading), where the pipeline's time goes (its `step timing` log lines) and
-on which file system its stores were, and checks
-that the three sets of histograms agree bin by bin (values and variances, flow bins included,
-relative tolerance 1e-6: the sums run in different orders), listing any bin that differs.
-Exits non-zero when they do not agree. The goals of issue 10 are checked and printed: kernel
->= 10x Python per core, pipeline >= 3x, 2 cores >= 1.8x 1 core.
+time over the kernel's reading), where the pipeline's time goes (its `step timing` log lines)
+and on which file system its stores were, and checks that the three sets of histograms agree
+bin by bin (values and variances, flow bins included, relative tolerance 1e-6: the sums run in
+different orders), listing any bin that differs. Exits non-zero when they do not agree. The
+goals of issue 10 are checked and printed: kernel >= 10x Python per core, pipeline >= 3x, 2
+cores >= 1.8x 1 core.
 
     python3 benches/agc.py [--events 1000000] [--files 4] [--rounds 3] [--workdir target/bench-data]
                            [--compression lz4|zstd] [--stores DIR]
@@ -50,6 +50,16 @@ VARIABLES = ("HT", "m_bjj")
 OBSERVABLES = {1: "HT", 2: "m_bjj"}
 RTOL = 1e-6
 CORES = [("1 core", [0]), ("2 cores", [0, 1])]
+
+
+def file_system(path):
+    """The type of the file system holding `path` (as findmnt names it), or None."""
+    try:
+        out = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", path], capture_output=True, text=True).stdout
+    except OSError:
+        return None
+    # The last line is the mount on top when several are stacked at the same place.
+    return out.split()[-1] if out.split() else None
 
 
 def install_peers():
@@ -284,9 +294,7 @@ def main():
             print(f"kernel, 1 core: with an analysis taking no time at all, reading alone would hold the kernel "
                   f"to {cpu['python'] / phases['read']:.1f}× Python (Python's CPU time over the kernel's read)")
 
-    fs = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", stores_root], capture_output=True, text=True).stdout
-    fs = fs.split()[-1] if fs.split() else ""
-    print(f"\npipeline stores below {stores_root} ({fs or 'file system unknown'})")
+    print(f"\npipeline stores below {stores_root} ({file_system(stores_root) or 'file system unknown'})")
     for label, _ in CORES:
         runs = results[label]["pipeline"]
         sequential = label == "1 core"
