@@ -487,6 +487,81 @@ fn files_merge_by_size_and_give_the_same_histograms() {
     }
 }
 
+/// Every value of the jagged f32 column `route` of a reduced file, event by event.
+fn jagged_f32(file: &Path, route: &str) -> Vec<Vec<f32>> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Float32Type;
+    use arrow_array::Array;
+    let events = cf_io::EventFile::open(file).unwrap();
+    let route = cf_columns::Route::parse(route).unwrap();
+    let set: cf_columns::ColumnSet = [route.clone()].into_iter().collect();
+    let mut out = Vec::new();
+    for batch in events.read(&set, cf_io::DEFAULT_BATCH_SIZE).unwrap() {
+        let column = batch.unwrap().column(&route).unwrap();
+        let lists = column.as_list::<i32>();
+        for i in 0..lists.len() {
+            let values = lists.value(i);
+            out.push(values.as_primitive::<Float32Type>().values().to_vec());
+        }
+    }
+    out
+}
+
+#[test]
+fn a_collection_the_selection_founds_is_reduced_only_when_kept() {
+    let reduced = |a: &Analysis| {
+        a.ok(&["ReduceEvents", "--dataset", "tt", "--calibrators", "none"]);
+        find(
+            &a.store().join("pipeline_test/ReduceEvents"),
+            "events_0.parquet",
+        )
+    };
+    let plain = Analysis::new(KEEP);
+    let file = reduced(&plain);
+    let routes: Vec<String> = cf_io::EventFile::open(&file)
+        .unwrap()
+        .columns()
+        .iter()
+        .map(|c| c.route.to_string())
+        .collect();
+    assert!(routes.contains(&"Jet.pt".to_string()), "{routes:?}");
+    assert!(!routes.iter().any(|r| r.starts_with("BJet")), "{routes:?}");
+
+    // The agc selector founds BJet from the selected jets that are b-tagged: kept, it holds
+    // exactly those of the reduced Jet collection, in their order.
+    let with_bjets = Analysis::new(&format!(r#"{KEEP}, "BJet.{{pt,btagDeepFlavB}}""#));
+    let file = reduced(&with_bjets);
+    let (jet_pt, jet_btag) = (
+        jagged_f32(&file, "Jet.pt"),
+        jagged_f32(&file, "Jet.btagDeepFlavB"),
+    );
+    let (bjet_pt, bjet_btag) = (
+        jagged_f32(&file, "BJet.pt"),
+        jagged_f32(&file, "BJet.btagDeepFlavB"),
+    );
+    assert_eq!(jet_pt.len(), bjet_pt.len());
+    let wp = cf_selectors::BTAG_WORKING_POINT;
+    let mut bjets = 0;
+    for (event, (pts, tags)) in jet_pt.iter().zip(&jet_btag).enumerate() {
+        let tagged = |values: &[f32]| -> Vec<f32> {
+            values
+                .iter()
+                .zip(tags)
+                .filter(|(_, &t)| t >= wp)
+                .map(|(&v, _)| v)
+                .collect()
+        };
+        assert_eq!(bjet_pt[event], tagged(pts), "event {event}");
+        assert_eq!(bjet_btag[event], tagged(tags), "event {event}");
+        assert!(
+            !bjet_pt[event].is_empty(),
+            "the selection asks for a b-tagged jet"
+        );
+        bjets += bjet_pt[event].len();
+    }
+    assert!(bjets > 0);
+}
+
 #[test]
 fn an_empty_file_gives_empty_histograms_and_a_malformed_one_a_clear_error() {
     let a = Analysis::new(KEEP);
