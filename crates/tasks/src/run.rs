@@ -793,13 +793,18 @@ fn reduce(task: &PipelineTask, ctx: &RunContext<'_>) -> Result<(), BoxError> {
         .path()
         .to_path_buf();
     let results = EventFile::open(&results_path)?;
-    let objects = object_selections(&results);
     let input = Input::open(&input_file(task, b)?, &layers)?;
     let produced = selector_tree(task)?.produced_columns();
     let keep: ColumnSet = match task.scope.config().keep_columns().get(REDUCE_KEEP) {
         Some(rule) => rule.union(&produced),
         None => input.available().clone(),
     };
+    // A collection the reduction does not keep (the AGC's `BJet`) would be gathered from its
+    // source, object by object, only to be dropped before writing.
+    let objects: Vec<_> = object_selections(&results)
+        .into_iter()
+        .filter(|(_, target, _)| keep.iter().any(|r| r.head() == target))
+        .collect();
     let mut wanted = input.expand(&keep);
     for (source, target, _) in &objects {
         for route in input.available().iter() {
