@@ -358,18 +358,14 @@ impl Tree {
             cache: BasketCache::new(),
         };
         if rayon::current_thread_index().is_some() {
-            return Ok(Chunks(ChunkSource::Inline {
-                reader,
-                failed: false,
-            }));
+            return Ok(Chunks(ChunkSource::Inline(reader)));
         }
         let (tx, rx) = sync_channel(AHEAD);
         let worker = std::thread::Builder::new()
             .name(format!("cf-root chunks {}", self.inner.name))
             .spawn(move || {
                 while let Some(chunk) = reader.next() {
-                    let failed = chunk.is_err();
-                    if tx.send(chunk).is_err() || failed {
+                    if tx.send(chunk).is_err() {
                         return;
                     }
                 }
@@ -433,7 +429,8 @@ impl Tree {
 /// Chunks decoded ahead of the consumer.
 const AHEAD: usize = 2;
 
-/// Walks a tree in chunks of `step` entries, keeping the baskets the next chunk shares.
+/// Walks a tree in chunks of `step` entries, keeping the baskets the next chunk shares; ends
+/// after the first chunk that fails.
 #[derive(Debug)]
 struct ChunkReader {
     inner: Arc<TreeInner>,
@@ -449,12 +446,13 @@ impl ChunkReader {
             return None;
         }
         let range = self.start..self.start.saturating_add(self.step).min(self.inner.entries);
-        self.start = range.end;
-        Some(
-            self.inner
-                .read(&self.ids, range.clone(), &mut self.cache)
-                .map(|arrays| Chunk { range, arrays }),
-        )
+        let arrays = self.inner.read(&self.ids, range.clone(), &mut self.cache);
+        self.start = if arrays.is_ok() {
+            range.end
+        } else {
+            self.inner.entries
+        };
+        Some(arrays.map(|arrays| Chunk { range, arrays }))
     }
 }
 
@@ -637,7 +635,7 @@ enum ChunkSource {
         worker: Option<JoinHandle<()>>,
     },
     /// Decoded on the consumer's rayon worker when asked for.
-    Inline { reader: ChunkReader, failed: bool },
+    Inline(ChunkReader),
 }
 
 impl Iterator for Chunks {
@@ -645,14 +643,7 @@ impl Iterator for Chunks {
 
     fn next(&mut self) -> Option<Result<Chunk>> {
         match &mut self.0 {
-            ChunkSource::Inline { reader, failed } => {
-                if *failed {
-                    return None;
-                }
-                let chunk = reader.next()?;
-                *failed = chunk.is_err();
-                Some(chunk)
-            }
+            ChunkSource::Inline(reader) => reader.next(),
             ChunkSource::Ahead { rx, .. } => {
                 let rx = rx.as_ref()?;
                 if rayon::current_thread_index().is_none() {
